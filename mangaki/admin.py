@@ -1,0 +1,176 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+
+from mangaki.models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkTitle
+from mangaki.tasks.counters import recompute_work_counters
+
+
+class WorkTitleInline(admin.TabularInline):
+    model = WorkTitle
+    extra = 0
+    fields = ["title", "language"]
+
+
+class TaggedWorkInline(admin.TabularInline):
+    model = TaggedWork
+    extra = 0
+    autocomplete_fields = ["tag"]
+    fields = ["tag", "source", "weight"]
+    ordering = ["source", "-weight"]
+
+
+def poster_thumbnail(work: Work, height: int = 60) -> str:
+    url = work.poster.url if work.poster else work.poster_url
+    if not url:
+        return "—"
+    return format_html('<img src="{}" alt="" style="height:{}px;border-radius:3px">', url, height)
+
+
+@admin.register(Work)
+class WorkAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "title",
+        "category",
+        "work_type",
+        "year_display",
+        "nb_ratings",
+        "score",
+        "nsfw",
+    ]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = [
+        "category",
+        "work_type",
+        "nsfw",
+        "poster_status",
+        ("tagged__tag", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["title", "titles__title", "=mal_id", "=anilist_id", "=anidb_id"]
+    list_select_related = ["category"]
+    inlines = [WorkTitleInline, TaggedWorkInline]
+    readonly_fields = [
+        "poster_preview",
+        "poster_status",
+        "poster_error",
+        "poster_tagged_at",
+        "nb_ratings",
+        "nb_seen",
+        "nb_favorite",
+        "nb_like",
+        "nb_neutral",
+        "nb_dislike",
+        "nb_willsee",
+        "nb_wontsee",
+        "score",
+        "controversy",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "category",
+                    "work_type",
+                    "episodes",
+                    "volumes",
+                    "start_date",
+                    "end_date",
+                    "nsfw",
+                    "synopsis",
+                ]
+            },
+        ),
+        (
+            "External ids",
+            {"fields": ["mal_id", "anilist_id", "anidb_id", "external_score", "external_members"]},
+        ),
+        (
+            "Poster",
+            {
+                "fields": [
+                    "poster_preview",
+                    "poster",
+                    "poster_url",
+                    "poster_status",
+                    "poster_error",
+                    "poster_tagged_at",
+                ]
+            },
+        ),
+        (
+            "Counters (recomputed from ratings)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "nb_ratings",
+                    "nb_seen",
+                    "nb_favorite",
+                    "nb_like",
+                    "nb_neutral",
+                    "nb_dislike",
+                    "nb_willsee",
+                    "nb_wontsee",
+                    "score",
+                    "controversy",
+                ],
+            },
+        ),
+    ]
+    actions = ["recount"]
+
+    @admin.display(description="Poster")
+    def thumbnail(self, work: Work) -> str:
+        return poster_thumbnail(work, 48)
+
+    @admin.display(description="Poster preview")
+    def poster_preview(self, work: Work) -> str:
+        return poster_thumbnail(work, 240)
+
+    @admin.display(description="Year", ordering="start_date")
+    def year_display(self, work: Work):
+        return work.year or "—"
+
+    @admin.action(description="Recount the ratings of the selected works")
+    def recount(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        recompute_work_counters.delay(ids)
+        self.message_user(request, f"Recount queued for {len(ids)} works.")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_genre", "nb_works"]
+    list_filter = ["is_genre"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n=Count("tagged"))
+
+    @admin.display(description="Works", ordering="n")
+    def nb_works(self, tag) -> int:
+        return tag.n
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["user", "work", "choice", "date"]
+    list_filter = ["choice", "work__category"]
+    search_fields = ["user__username", "work__title"]
+    raw_id_fields = ["user", "work"]
+    list_select_related = ["user", "work"]
+    date_hierarchy = "date"
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "nsfw_ok", "is_shared", "research_ok", "is_demo"]
+    list_filter = ["nsfw_ok", "is_shared", "research_ok", "is_demo"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+
+
+admin.site.register(Category)

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    nsfw_ok = models.BooleanField(_("show adult works"), default=False)
+    is_shared = models.BooleanField(_("public profile"), default=False)
+    research_ok = models.BooleanField(
+        _("my ratings may train the recommender"),
+        default=True,
+        help_text=_("Turn off to keep your ratings out of model training and dataset exports."),
+    )
+    # Simulated users from `seed_demo`, kept apart so they can be removed in one go.
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"

@@ -1,0 +1,74 @@
+"""Setting, changing and removing ratings: the only writers of the Rating table."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from mangaki.choices import Choice
+from mangaki.models import Rating, Work
+
+
+class RatingError(ValueError):
+    """A rating request that cannot be honoured (unknown work, bad choice)."""
+
+
+def _schedule_recount(work_ids: list[int]) -> None:
+    from mangaki.tasks.counters import recompute_work_counters
+
+    # After commit: the task must see the new rating, and a rolled-back rating must not
+    # trigger anything.
+    transaction.on_commit(lambda: recompute_work_counters.delay(work_ids))
+
+
+def rate_work(user, work_id: int, choice: str) -> Rating:
+    """Set ``user``'s rating of a work, creating or changing it in one statement.
+
+    An INSERT ... ON CONFLICT DO UPDATE, so simultaneous clicks on the same work can
+    neither create two ratings nor fail: the last one wins.
+    """
+    if choice not in Choice.values:
+        raise RatingError(f"unknown choice {choice!r}; expected one of {', '.join(Choice.values)}")
+    if not Work.objects.filter(pk=work_id).exists():
+        raise RatingError(f"there is no work with id {work_id}")
+    with transaction.atomic():
+        Rating.objects.bulk_create(
+            [Rating(user=user, work_id=work_id, choice=choice, date=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["user", "work"],
+            update_fields=["choice", "date"],
+        )
+        _schedule_recount([work_id])
+    return Rating.objects.get(user=user, work_id=work_id)
+
+
+def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
+    """Upsert many (work_id, choice) pairs at once, all or nothing."""
+    pairs = dict(ratings)  # the last choice for a work wins, as with repeated clicks
+    bad = sorted({c for c in pairs.values() if c not in Choice.values})
+    if bad:
+        raise RatingError(f"unknown choice(s): {', '.join(bad)}")
+    known = set(Work.objects.filter(pk__in=pairs).values_list("pk", flat=True))
+    missing = sorted(set(pairs) - known)
+    if missing:
+        raise RatingError(f"unknown work id(s): {', '.join(map(str, missing[:20]))}")
+    now = timezone.now()
+    with transaction.atomic():
+        Rating.objects.bulk_create(
+            [Rating(user=user, work_id=w, choice=c, date=now) for w, c in pairs.items()],
+            update_conflicts=True,
+            unique_fields=["user", "work"],
+            update_fields=["choice", "date"],
+            batch_size=1000,
+        )
+        _schedule_recount(sorted(pairs))
+    return len(pairs)
+
+
+def remove_rating(user, work_id: int) -> bool:
+    """Forget ``user``'s rating of a work. Returns whether there was one."""
+    with transaction.atomic():
+        deleted, _ = Rating.objects.filter(user=user, work_id=work_id).delete()
+        if deleted:
+            _schedule_recount([work_id])
+    return bool(deleted)

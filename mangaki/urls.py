@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+from django.views.static import serve
+
+from mangaki.views import accounts, works
+
+urlpatterns = [
+    path("", works.home, name="home"),
+    path("work/<int:pk>/", works.work_detail, name="work-detail"),
+    path("work/<int:pk>/rate/", works.rate, name="work-rate"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("<slug:category>/", works.work_list, name="work-list"),
+]
+
+if settings.SERVE_MEDIA:
+    # Self-hosted installs serve uploaded posters themselves; a proxy may take this over.
+    urlpatterns.insert(
+        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -1,0 +1,56 @@
+"""Shared fixtures: the standard actors and a catalogue small enough to reason about."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline_in_unit_tests(request):
+    # Unit tests run Celery tasks inline even when REDIS_URL points at a real broker;
+    # the real worker is exercised by tests/mangaki/test_topology.py.
+    from mangaki.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    # The configuration is read from Django settings under the CELERY_ namespace, so the
+    # override must use the namespaced key.
+    previous = app.conf.task_always_eager
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def alice(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def charlie(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="charlie")
+
+
+@pytest.fixture
+def anime(db):
+    from mangaki.models import Category
+
+    return Category.objects.get(slug="anime")

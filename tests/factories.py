@@ -1,0 +1,52 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from mangaki.models import Category, Rating, Tag, TaggedWork, Work
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery")
+
+
+class WorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Work
+
+    title = factory.Sequence(lambda n: f"Work {n}")
+    category = factory.LazyFunction(lambda: Category.objects.get(slug="anime"))
+    work_type = "tv"
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.LazyAttribute(lambda t: t.name.replace(" ", "-"))
+
+
+class TaggedWorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaggedWork
+
+    work = factory.SubFactory(WorkFactory)
+    tag = factory.SubFactory(TagFactory)
+    source = "metadata"
+    weight = 1.0
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rating
+
+    user = factory.SubFactory(UserFactory)
+    work = factory.SubFactory(WorkFactory)
+    choice = "like"
+    date = factory.LazyFunction(timezone.now)
