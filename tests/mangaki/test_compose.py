@@ -1,0 +1,33 @@
+"""docker-compose.yml describes the topology that test_topology.py runs for real."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_runs_web_worker_beat_postgres_and_redis():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "postgres", "redis", "migrate"} <= set(services)
+    assert services["web"]["command"][0] == "gunicorn"
+    assert services["web"]["command"][1] == "mangaki.wsgi:application"
+    worker = services["worker"]["command"]
+    assert worker[:4] == ["celery", "-A", "mangaki", "worker"]
+    assert set(worker[worker.index("-Q") + 1].split(",")) == {"default", "tagging", "training"}
+    assert services["beat"]["command"][:4] == ["celery", "-A", "mangaki", "beat"]
+    for name in ("web", "worker", "beat", "migrate"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "beat"):
+        migrate = services[name]["depends_on"]["migrate"]
+        assert migrate["condition"] == "service_completed_successfully"
+
+
+def test_dockerfile_installs_the_pinned_requirements():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install -r requirements.txt" in dockerfile
+    assert "FROM python:3.11" in dockerfile
