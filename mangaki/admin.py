@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from mangaki.models import Category, Profile, Rating, Tag, TaggedWork, Work, WorkTitle
+from mangaki.models import Category, Profile, Rating, Tag, TaggedWork, TagSource, Work, WorkTitle
+from mangaki.models.catalog import PosterStatus
 from mangaki.tasks.counters import recompute_work_counters
 
 
@@ -52,6 +53,7 @@ class WorkAdmin(admin.ModelAdmin):
     inlines = [WorkTitleInline, TaggedWorkInline]
     readonly_fields = [
         "poster_preview",
+        "poster_tags",
         "poster_status",
         "poster_error",
         "poster_tagged_at",
@@ -119,7 +121,36 @@ class WorkAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    actions = ["recount"]
+    actions = ["recount", "retag"]
+    change_list_template = "admin/mangaki/work/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        with_poster = Work.objects.exclude(poster="")
+        extra_context = {
+            **(extra_context or {}),
+            "tagging_backlog": with_poster.filter(poster_status=PosterStatus.PENDING).count(),
+            "tagging_errors": with_poster.filter(poster_status=PosterStatus.ERROR).count(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Tags seen on the poster")
+    def poster_tags(self, work: Work) -> str:
+        tags = TaggedWork.objects.filter(work=work, source=TagSource.POSTER).select_related("tag")
+        if not tags:
+            return work.poster_error or "—"
+        return format_html_join(
+            ", ", "{} ({})", ((t.tag.name, f"{t.weight:.2f}") for t in tags.order_by("-weight"))
+        )
+
+    @admin.action(description="Re-tag the posters of the selected works")
+    def retag(self, request, queryset):
+        from tagger.tasks import tag_posters
+
+        ids = list(queryset.exclude(poster="").values_list("pk", flat=True))
+        Work.objects.filter(pk__in=ids).update(poster_status=PosterStatus.PENDING, poster_error="")
+        for start in range(0, len(ids), 32):
+            tag_posters.delay(ids[start : start + 32])
+        self.message_user(request, f"{len(ids)} posters queued for tagging.")
 
     @admin.display(description="Poster")
     def thumbnail(self, work: Work) -> str:

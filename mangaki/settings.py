@@ -11,7 +11,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from mangaki.env import env_bool, env_int, env_list, env_str, env_url, local_secret
+from mangaki.env import env_bool, env_float, env_int, env_list, env_str, env_url, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MANGAKI_VAR_DIR") or BASE_DIR / "var")
@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "mangaki",
+    "tagger",
+    "recommender",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mangaki.tasks.counters.recompute_all_counters",
         "schedule": crontab(hour=3, minute=0),
     },
+    "nightly-training": {
+        "task": "recommender.tasks.train_model",
+        "schedule": crontab(hour=4, minute=0),
+        "kwargs": {"triggered_by": "beat"},
+    },
+    "reap-stale-trainings": {
+        "task": "recommender.tasks.reap_stale_trainings",
+        "schedule": 300.0,
+    },
     "beat-heartbeat": {
         "task": "mangaki.tasks.heartbeat.beat_heartbeat",
         "schedule": float(env_int("BEAT_HEARTBEAT_SECONDS", 60, minimum=1)),
@@ -190,5 +201,11 @@ LOGGING = {
 # --- Mangaki --------------------------------------------------------------------------
 # Where trained model files are kept (the recommender's registry).
 MODEL_DIR = Path(env_str("MODEL_DIR") or VAR_DIR / "models")
+# A new model is activated unless its held-out RMSE is worse than the active one's by more
+# than this fraction.
+MODEL_TOLERANCE = env_float("MODEL_TOLERANCE", 0.02)
+# A running training that has not reported for this long is marked failed (process died).
+TRAINING_STALE_SECONDS = env_int("TRAINING_STALE_SECONDS", 120, minimum=1)
+RECOMMENDER_PARAMS: dict = {}
 # Catalogue bundled with the repository for the embedded demo (Kaggle, CC0).
 DEMO_CATALOG = BASE_DIR / "data" / "anime.csv"

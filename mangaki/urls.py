@@ -4,15 +4,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 from django.views.static import serve
 
-from mangaki.views import accounts, works
+from mangaki.views import accounts, dashboard, recommendations, works
 
 urlpatterns = [
     path("", works.home, name="home"),
     path("work/<int:pk>/", works.work_detail, name="work-detail"),
     path("work/<int:pk>/rate/", works.rate, name="work-rate"),
+    path("recommendations/", recommendations.recommendations, name="recommendations"),
+    path(
+        "recommendations/<slug:category>/",
+        recommendations.recommendations,
+        name="recommendations-category",
+    ),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("admin/dashboard/retrain/", dashboard.retrain, name="dashboard-retrain"),
+    path("admin/dashboard/rollback/", dashboard.rollback, name="dashboard-rollback"),
     path("admin/", admin.site.urls),
     path("<slug:category>/", works.work_list, name="work-list"),
 ]

@@ -7,9 +7,9 @@ re-import of the same data finds every field already equal and writes nothing.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.text import slugify
 
-from mangaki.models import Category, Tag, TaggedWork, TagSource, Work, WorkTitle
+from mangaki.models import Category, TaggedWork, TagSource, Work, WorkTitle
+from mangaki.services.tags import TagCache
 from mangaki.text import normalize_title
 
 from .records import ImportReport, WorkRecord
@@ -32,36 +32,6 @@ IMPORTED_FIELDS = [
     "poster_url",
 ]
 EXTERNAL_IDS = ("mal_id", "anilist_id", "anidb_id")
-
-
-class TagCache:
-    """Tag rows by name, created on first use; one query per batch of new names."""
-
-    def __init__(self) -> None:
-        self._by_name: dict[str, Tag] = {}
-
-    def resolve(self, names: set[str], *, genres: set[str]) -> dict[str, Tag]:
-        missing = names - self._by_name.keys()
-        if missing:
-            for tag in Tag.objects.filter(name__in=missing):
-                self._by_name[tag.name] = tag
-            new = [n for n in sorted(missing) if n not in self._by_name]
-            taken = set(
-                Tag.objects.filter(slug__in=[slugify(n) for n in new]).values_list(
-                    "slug", flat=True
-                )
-            )
-            to_create = []
-            for name in new:
-                slug = slugify(name)[:90] or "tag"
-                if slug in taken:
-                    slug = f"{slug}-{abs(hash(name)) % 10_000}"
-                taken.add(slug)
-                to_create.append(Tag(name=name, slug=slug, is_genre=name in genres))
-            Tag.objects.bulk_create(to_create, ignore_conflicts=True)
-            for tag in Tag.objects.filter(name__in=new):
-                self._by_name[tag.name] = tag
-        return {n: self._by_name[n] for n in names}
 
 
 class CatalogWriter:

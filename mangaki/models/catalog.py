@@ -115,6 +115,13 @@ class Work(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("work-detail", args=[self.pk])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        work = super().from_db(db, field_names, values)
+        # Remember the stored poster, so saving a new one queues it for tagging.
+        work._loaded_poster = work.__dict__.get("poster")
+        return work
+
     @property
     def year(self) -> int | None:
         return self.start_date.year if self.start_date else None

@@ -13,11 +13,13 @@ class RatingError(ValueError):
     """A rating request that cannot be honoured (unknown work, bad choice)."""
 
 
-def _schedule_recount(work_ids: list[int]) -> None:
+def _after_change(user_id: int, work_ids: list[int]) -> None:
     from mangaki.tasks.counters import recompute_work_counters
+    from recommender.serving import bump_ratings_version
 
     # After commit: the task must see the new rating, and a rolled-back rating must not
-    # trigger anything.
+    # trigger anything. The user's cached recommendations are stale from now on.
+    transaction.on_commit(lambda: bump_ratings_version(user_id))
     transaction.on_commit(lambda: recompute_work_counters.delay(work_ids))
 
 
@@ -38,7 +40,7 @@ def rate_work(user, work_id: int, choice: str) -> Rating:
             unique_fields=["user", "work"],
             update_fields=["choice", "date"],
         )
-        _schedule_recount([work_id])
+        _after_change(user.pk, [work_id])
     return Rating.objects.get(user=user, work_id=work_id)
 
 
@@ -61,7 +63,7 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
             update_fields=["choice", "date"],
             batch_size=1000,
         )
-        _schedule_recount(sorted(pairs))
+        _after_change(user.pk, sorted(pairs))
     return len(pairs)
 
 
@@ -70,5 +72,5 @@ def remove_rating(user, work_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Rating.objects.filter(user=user, work_id=work_id).delete()
         if deleted:
-            _schedule_recount([work_id])
+            _after_change(user.pk, [work_id])
     return bool(deleted)

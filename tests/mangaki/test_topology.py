@@ -76,15 +76,13 @@ def topology(tmp_path):
     }
     run = {"cwd": ROOT, "env": env, "check": True, "timeout": 300}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], **run)
-    catalogue = tmp_path / "tiny.csv"
-    catalogue.write_text(
-        "anime_id,name,genre,type,episodes,rating,members\n"
-        '1,Cowboy Bebop,"Action, Sci-Fi",TV,26,8.82,486824\n'
-        "5114,Fullmetal Alchemist: Brotherhood,Action,TV,64,9.26,793665\n"
-    )
+    catalogue = tmp_path / "head.csv"
+    lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[:301]
+    catalogue.write_text("\n".join(lines) + "\n", encoding="utf-8")
     subprocess.run(
         [sys.executable, "manage.py", "import_catalog", str(catalogue), "--no-progress"], **run
     )
+    subprocess.run([sys.executable, "manage.py", "seed_demo", "--users", "40"], **run)
     port = _free_port()
     bin_dir = Path(sys.executable).parent
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("web", "worker", "beat")}
@@ -181,7 +179,7 @@ def test_rating_over_http_is_counted_by_the_worker_and_beat_is_alive(topology):
             data=urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode(),
         )
     )
-    (work_id,) = _query(topology["env"], "SELECT id FROM mangaki_work WHERE mal_id = 1")
+    (work_id,) = _query(topology["env"], "SELECT id FROM mangaki_work WHERE mal_id = 5114")
     page = opener.open(f"{base}/work/{work_id}/").read().decode()
     assert "Log out" in page, "sign-up over HTTP did not log in"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -192,12 +190,13 @@ def test_rating_over_http_is_counted_by_the_worker_and_beat_is_alive(topology):
         )
     )
     assert response.status == 200  # followed the redirect back to the work page
-    assert _query(topology["env"], "SELECT count(*) FROM mangaki_rating")[0] == 1
+    user_ratings = "SELECT count(*) FROM mangaki_rating r JOIN auth_user u ON u.id = r.user_id"
+    assert _query(topology["env"], user_ratings + " WHERE u.username = 'eve'")[0] == 1
+    before = _query(topology["env"], "SELECT nb_like FROM mangaki_work WHERE id = %s", work_id)[0]
 
     def counted():
-        return _query(
-            topology["env"], "SELECT nb_like, nb_seen FROM mangaki_work WHERE id = %s", work_id
-        ) == (1, 1)
+        count = _query(topology["env"], "SELECT nb_like FROM mangaki_work WHERE id = %s", work_id)
+        return count == (before + 1,)
 
     # The web process only queues the recount: the worker's task makes it true.
     _wait_until(counted, 60, "the worker to recount the work", topology["logs"])
@@ -209,3 +208,32 @@ def test_rating_over_http_is_counted_by_the_worker_and_beat_is_alive(topology):
         "beat's heartbeat task to run on the worker",
         topology["logs"],
     )
+
+    # The training task, run by the worker, makes a model the site then serves.
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "mangaki", "call", "recommender.tasks.train_model",
+         "--kwargs", '{"triggered_by": "topology", "params": {"n_iter": 3, "rank": 5}}'],
+        cwd=ROOT, env=topology["env"], check=True, timeout=60,
+    )  # fmt: skip
+    active = "SELECT version FROM recommender_trainingrun WHERE is_active"
+    _wait_until(lambda: _query(topology["env"], active), 120, "the training", topology["logs"])
+    (version,) = _query(topology["env"], active)
+    page = opener.open(base + "/recommendations/").read().decode()
+    assert f"Model {version}" in page
+    first = re.findall(r'<a href="/work/(\d+)/">', page)
+    assert len(first) >= 10 and str(work_id) not in first
+    # Rating the top recommendation changes the next list at once, with the same model.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    token = token.group(1) if token else next(c.value for c in jar if c.name == "csrftoken")
+    opener.open(
+        urllib.request.Request(
+            f"{base}/work/{first[0]}/rate/",
+            data=urllib.parse.urlencode(
+                {"choice": "dislike", "csrfmiddlewaretoken": token}
+            ).encode(),
+        )
+    )
+    page = opener.open(base + "/recommendations/").read().decode()
+    assert f"Model {version}" in page
+    second = re.findall(r'<a href="/work/(\d+)/">', page)
+    assert first[0] not in second and second != first

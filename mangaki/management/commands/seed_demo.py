@@ -13,8 +13,16 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=300)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--category", default="anime")
+        parser.add_argument(
+            "--if-missing", action="store_true", help="do nothing if demo users already exist"
+        )
 
     def handle(self, *args, users, seed, category, **options):
+        from mangaki.models import Profile
+
+        if options["if_missing"] and Profile.objects.filter(is_demo=True).exists():
+            self.stdout.write("demo users already exist; kept")
+            return
         if users < 1:
             raise CommandError("--users must be at least 1")
         try:

@@ -1,0 +1,224 @@
+"""Numba kernels for one ALS half-step (all users, or all items, at once).
+
+Each row ``u`` of ``own`` holds ``[x_u, bias_u]`` (rank + 1 numbers). The other side's row
+``j`` is read as features ``[y_j, 1]`` and its last entry (the other bias) is subtracted from
+the target, so the same kernel solves users against items and items against users:
+
+    min_x  sum_j (r_uj - mu - bias_j - [y_j, 1] . x)^2 + n_u (reg ||x[:k]||^2 + reg_bias x[k]^2)
+
+which is ALS-WR's lambda * n_u weighting with an explicit bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _gather(other, indices, data, start, n, mu, feats_t, target):
+    # Copy the rated rows, transposed, into a contiguous buffer: the CG passes then run
+    # long unit-stride loops over the ratings, which vectorise, instead of rank-long ones.
+    # Four ratings at a time turn the transposed stores into short contiguous runs
+    # (measured 10-20% faster than one at a time).
+    k = other.shape[1] - 1
+    n4 = n - n % 4
+    for a in range(0, n4, 4):
+        j0 = indices[start + a]
+        j1 = indices[start + a + 1]
+        j2 = indices[start + a + 2]
+        j3 = indices[start + a + 3]
+        for d in range(k):
+            feats_t[d, a] = other[j0, d]
+            feats_t[d, a + 1] = other[j1, d]
+            feats_t[d, a + 2] = other[j2, d]
+            feats_t[d, a + 3] = other[j3, d]
+    for a in range(n4, n):
+        j = indices[start + a]
+        for d in range(k):
+            feats_t[d, a] = other[j, d]
+    for a in range(n):
+        feats_t[k, a] = 1.0
+        target[a] = data[start + a] - mu - other[indices[start + a], k]
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _residual(feats_t, n, vec, base, with_base, diag, out, s):
+    # out = F^T (base - F vec) + diag * vec as unit-stride sweeps over the ratings, four
+    # factor rows per sweep so that s is loaded and stored a quarter as often (measured
+    # 1.5-1.8x faster than one row per sweep; blocking the ratings for L1 was slower).
+    dim = feats_t.shape[0]
+    d4 = dim - dim % 4
+    if with_base:
+        for a in range(n):
+            s[a] = base[a]
+    else:
+        for a in range(n):
+            s[a] = 0.0
+    for d in range(0, d4, 4):
+        v0, v1, v2, v3 = vec[d], vec[d + 1], vec[d + 2], vec[d + 3]
+        for a in range(n):
+            s[a] -= (
+                feats_t[d, a] * v0
+                + feats_t[d + 1, a] * v1
+                + feats_t[d + 2, a] * v2
+                + feats_t[d + 3, a] * v3
+            )
+    for d in range(d4, dim):
+        v = vec[d]
+        for a in range(n):
+            s[a] -= feats_t[d, a] * v
+    for d in range(0, d4, 4):
+        acc0 = np.float32(0.0)
+        acc1 = np.float32(0.0)
+        acc2 = np.float32(0.0)
+        acc3 = np.float32(0.0)
+        for a in range(n):
+            sa = s[a]
+            acc0 += feats_t[d, a] * sa
+            acc1 += feats_t[d + 1, a] * sa
+            acc2 += feats_t[d + 2, a] * sa
+            acc3 += feats_t[d + 3, a] * sa
+        out[d] = acc0 + diag[d] * vec[d]
+        out[d + 1] = acc1 + diag[d + 1] * vec[d + 1]
+        out[d + 2] = acc2 + diag[d + 2] * vec[d + 2]
+        out[d + 3] = acc3 + diag[d + 3] * vec[d + 3]
+    for d in range(d4, dim):
+        acc = np.float32(0.0)
+        for a in range(n):
+            acc += feats_t[d, a] * s[a]
+        out[d] = acc + diag[d] * vec[d]
+
+
+@njit(cache=True, inline="always")
+def _cholesky_solve(a, b):
+    # In-place Cholesky of a small SPD matrix (float64), then two triangular solves.
+    dim = a.shape[0]
+    for j in range(dim):
+        s = a[j, j]
+        for q in range(j):
+            s -= a[j, q] * a[j, q]
+        s = np.sqrt(s)
+        a[j, j] = s
+        for i in range(j + 1, dim):
+            t = a[i, j]
+            for q in range(j):
+                t -= a[i, q] * a[j, q]
+            a[i, j] = t / s
+    for i in range(dim):
+        t = b[i]
+        for q in range(i):
+            t -= a[i, q] * b[q]
+        b[i] = t / a[i, i]
+    for i in range(dim - 1, -1, -1):
+        t = b[i]
+        for q in range(i + 1, dim):
+            t -= a[q, i] * b[q]
+        b[i] = t / a[i, i]
+
+
+GRAM_BLOCK = 256
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _exact_row(other, indices, data, start, n, mu, reg, reg_bias, block_t, target, gram, rhs):
+    """Exact solution for one row, returned in ``rhs``: the Gram matrix summed over blocks
+    of ratings gathered into a small transposed buffer, then a float64 Cholesky solve."""
+    dim = block_t.shape[0]
+    k = dim - 1
+    gram[:] = 0.0
+    rhs[:] = 0.0
+    for b0 in range(0, n, GRAM_BLOCK):
+        m = min(GRAM_BLOCK, n - b0)
+        _gather(other, indices, data, start + b0, m, mu, block_t, target)
+        for d in range(dim):
+            acc = np.float32(0.0)
+            for a in range(m):
+                acc += block_t[d, a] * target[a]
+            rhs[d] += acc
+            for e in range(d + 1):
+                acc = np.float32(0.0)
+                for a in range(m):
+                    acc += block_t[d, a] * block_t[e, a]
+                gram[d, e] += acc
+    for d in range(k):
+        gram[d, d] += reg * n
+    gram[k, k] += reg_bias * n
+    _cholesky_solve(gram, rhs)
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def cg_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, cg_steps, bounds):
+    """Update every row of ``own`` in place with ``cg_steps`` conjugate-gradient steps
+    warm-started from its current value (implicit's trick, applied to explicit ALS)."""
+    dim = own.shape[1]
+    for c in prange(len(bounds) - 1):
+        longest = 1
+        for u in range(bounds[c], bounds[c + 1]):
+            longest = max(longest, indptr[u + 1] - indptr[u])
+        feats_buf = np.empty(dim * longest, dtype=own.dtype)
+        target = np.empty(longest, dtype=own.dtype)
+        s = np.empty(longest, dtype=own.dtype)
+        diag = np.empty(dim, dtype=own.dtype)
+        x = np.empty(dim, dtype=own.dtype)
+        r = np.empty(dim, dtype=own.dtype)
+        p = np.empty(dim, dtype=own.dtype)
+        ap = np.empty(dim, dtype=own.dtype)
+        for u in range(bounds[c], bounds[c + 1]):
+            start = indptr[u]
+            n = indptr[u + 1] - start
+            if n == 0:
+                own[u, :] = 0.0
+                continue
+            feats_t = feats_buf[: dim * n].reshape((dim, n))
+            _gather(other, indices, data, start, n, mu, feats_t, target)
+            diag[:] = -reg * n
+            diag[dim - 1] = -reg_bias * n
+            x[:] = own[u, :]
+            # r = F^T (t - F x) - reg x: the residual of the normal equations.
+            _residual(feats_t, n, x, target, True, diag, r, s)
+            p[:] = r
+            rs_old = np.float32(0.0)
+            for d in range(dim):
+                rs_old += r[d] * r[d]
+            for _ in range(cg_steps):
+                if rs_old < 1e-20:
+                    break
+                # ap = (F^T F + reg) p, computed as -(F^T (0 - F p) - reg p).
+                _residual(feats_t, n, p, target, False, diag, ap, s)
+                pap = np.float32(0.0)
+                for d in range(dim):
+                    ap[d] = -ap[d]
+                    pap += p[d] * ap[d]
+                alpha = rs_old / pap
+                rs_new = np.float32(0.0)
+                for d in range(dim):
+                    x[d] += alpha * p[d]
+                    r[d] -= alpha * ap[d]
+                    rs_new += r[d] * r[d]
+                beta = rs_new / rs_old
+                for d in range(dim):
+                    p[d] = r[d] + beta * p[d]
+                rs_old = rs_new
+            own[u, :] = x
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def exact_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, bounds):
+    """Update every row of ``own`` with its exact least-squares solution."""
+    dim = own.shape[1]
+    for c in prange(len(bounds) - 1):
+        block_t = np.empty((dim, GRAM_BLOCK), dtype=own.dtype)
+        target = np.empty(GRAM_BLOCK, dtype=own.dtype)
+        gram = np.empty((dim, dim), dtype=np.float64)
+        rhs = np.empty(dim, dtype=np.float64)
+        for u in range(bounds[c], bounds[c + 1]):
+            start = indptr[u]
+            n = indptr[u + 1] - start
+            if n == 0:
+                own[u, :] = 0.0
+                continue
+            _exact_row(other, indices, data, start, n, mu, reg, reg_bias, block_t, target,
+                       gram, rhs)  # fmt: skip
+            for d in range(dim):
+                own[u, d] = rhs[d]

@@ -1,0 +1,185 @@
+"""The contract every recommender in this library follows.
+
+Pure library: numpy/scipy/torch only, never Django.
+
+Ratings are explicit (user, item, value) triples held in :class:`RatingMatrix`. A value
+of exactly 0 is a real rating (a 0-10 scale has them), so nothing here relies on sparse
+matrices dropping zeros.
+
+Estimators follow scikit-learn's contract: ``__init__`` only stores hyper-parameters,
+``fit`` validates them and returns ``self``, learned attributes end in ``_``, randomness
+comes only from ``random_state``. Unknown users or items never raise: they get the
+model's fallback (global mean plus whatever bias is known).
+
+Example::
+
+    >>> data = RatingMatrix.from_triples([0, 0, 1], [0, 1, 1], [4.0, 2.0, -2.0])
+    >>> data.shape
+    (2, 2)
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class RatingMatrix:
+    """Explicit ratings as parallel arrays, with CSR/CSC views built on demand.
+
+    ``users`` and ``items`` are int32 indices in ``[0, n_users)`` and ``[0, n_items)``;
+    ``values`` are float32. At most one rating per (user, item).
+    """
+
+    users: np.ndarray
+    items: np.ndarray
+    values: np.ndarray
+    n_users: int
+    n_items: int
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_triples(cls, users, items, values, n_users=None, n_items=None) -> RatingMatrix:
+        users = np.asarray(users, dtype=np.int32).ravel()
+        items = np.asarray(items, dtype=np.int32).ravel()
+        values = np.asarray(values, dtype=np.float32).ravel()
+        if not (len(users) == len(items) == len(values)):
+            raise ValueError("users, items and values must have the same length")
+        if len(users) and (users.min() < 0 or items.min() < 0):
+            raise ValueError("user and item indices must be non-negative")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("rating values must be finite")
+        n_users = int(users.max() + 1 if len(users) else 0) if n_users is None else int(n_users)
+        n_items = int(items.max() + 1 if len(items) else 0) if n_items is None else int(n_items)
+        if len(users) and (users.max() >= n_users or items.max() >= n_items):
+            raise ValueError("an index is out of range for the given shape")
+        return cls(users, items, values, n_users, n_items)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_users, self.n_items)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.values)
+
+    def _compressed(self, by_user: bool) -> sp.csr_matrix | sp.csc_matrix:
+        # Built by hand from a stable sort so explicit zero ratings survive.
+        key = "csr" if by_user else "csc"
+        if key not in self._cache:
+            major, minor = (self.users, self.items) if by_user else (self.items, self.users)
+            n_major = self.n_users if by_user else self.n_items
+            order = np.lexsort((minor, major))
+            indptr = np.zeros(n_major + 1, dtype=np.int64)
+            np.cumsum(np.bincount(major, minlength=n_major), out=indptr[1:])
+            cls = sp.csr_matrix if by_user else sp.csc_matrix
+            self._cache[key] = cls(
+                (self.values[order], minor[order].astype(np.int32), indptr), shape=self.shape
+            )
+        return self._cache[key]
+
+    def tocsr(self) -> sp.csr_matrix:
+        """Users as rows; stored entries are exactly the ratings (zeros included)."""
+        return self._compressed(by_user=True)
+
+    def tocsc(self) -> sp.csc_matrix:
+        """Items as columns; stored entries are exactly the ratings (zeros included)."""
+        return self._compressed(by_user=False)
+
+    def item_counts(self) -> np.ndarray:
+        """Number of ratings of each item (the R_j of BALSE's gate)."""
+        return np.bincount(self.items, minlength=self.n_items)
+
+    def user_counts(self) -> np.ndarray:
+        return np.bincount(self.users, minlength=self.n_users)
+
+    def subset(self, mask: np.ndarray) -> RatingMatrix:
+        """The ratings selected by a boolean mask, same shape."""
+        return RatingMatrix(
+            self.users[mask], self.items[mask], self.values[mask], self.n_users, self.n_items
+        )
+
+
+class Recommender:
+    """Base class: hyper-parameter handling shared by every estimator.
+
+    Subclasses implement ``fit(ratings, item_features=None)`` returning ``self`` and
+    ``predict(users, items)`` returning one float per pair, with a defined fallback for
+    indices outside the training shape (never an exception).
+    """
+
+    #: Format version written into saved files; bump when the saved arrays change.
+    format_version = 1
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind is not p.VAR_KEYWORD
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> Recommender:
+        for name, value in params.items():
+            if name not in self._param_names():
+                raise ValueError(f"{type(self).__name__} has no parameter {name!r}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def fit(self, ratings: RatingMatrix, item_features: sp.spmatrix | None = None):
+        raise NotImplementedError
+
+    def predict(self, users, items) -> np.ndarray:
+        raise NotImplementedError
+
+
+def check_random_state(seed) -> np.random.Generator:
+    """A numpy Generator from None, an int or an existing Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def row_chunks(indptr: np.ndarray, n_chunks: int = 64) -> np.ndarray:
+    """Boundaries of contiguous row ranges holding about the same number of entries.
+
+    Parallel kernels hand one range to a thread at a time, so threads share the work
+    evenly and each range reuses one scratch buffer.
+
+    Example::
+
+        >>> row_chunks(np.array([0, 5, 6, 7, 12]), n_chunks=2)
+        array([0, 2, 4])
+    """
+    targets = np.linspace(0, indptr[-1], n_chunks + 1)
+    bounds = np.searchsorted(indptr, targets, side="left")
+    bounds[0], bounds[-1] = 0, len(indptr) - 1
+    return np.unique(bounds).astype(np.int64)
+
+
+def as_pairs(users, items) -> tuple[np.ndarray, np.ndarray]:
+    """Two equal-length int64 index arrays from anything array-like."""
+    users = np.asarray(users, dtype=np.int64).ravel()
+    items = np.asarray(items, dtype=np.int64).ravel()
+    if users.shape != items.shape:
+        raise ValueError("users and items must have the same length")
+    return users, items
+
+
+def check_fitted(model: Recommender, attribute: str) -> None:
+    """Raise a clear error when ``model`` is used before ``fit``."""
+    if not hasattr(model, attribute):
+        raise RuntimeError(f"{type(model).__name__} is not fitted yet: call fit() first")

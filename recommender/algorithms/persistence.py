@@ -1,0 +1,153 @@
+"""Save and load fitted estimators as versioned ``.npz`` files, without pickle.
+
+A file holds the class (``module:QualName``, only importable from ``recommender.``), the
+format version, the hyper-parameters as a JSON string and the learned arrays: every
+attribute ending in ``_`` that is a numpy array, a number, a scipy sparse matrix (stored as
+its CSR parts) or a nested estimator (stored under ``<name>/``). Loading uses
+``allow_pickle=False`` and refuses unknown format versions.
+
+Example::
+
+    >>> save_model(model, "als.npz")  # doctest: +SKIP
+    >>> load_model("als.npz").predict([0], [1])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.algorithms.base import Recommender
+
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+ALLOWED_PREFIX = "recommender."
+_META = "__meta__"
+
+
+def _class_path(obj) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _import_class(path: str) -> type:
+    module_name, _, qualname = path.partition(":")
+    if not module_name.startswith(ALLOWED_PREFIX):
+        raise ValueError(f"refusing to load class {path!r}: not under {ALLOWED_PREFIX!r}")
+    cls = getattr(importlib.import_module(module_name), qualname, None)
+    if not (isinstance(cls, type) and issubclass(cls, Recommender)):
+        raise ValueError(f"{path!r} is not a Recommender class")
+    return cls
+
+
+def _encode_param(value):
+    # Hyper-parameters are JSON; a nested estimator template becomes a tagged dict.
+    if isinstance(value, Recommender):
+        params = {k: _encode_param(v) for k, v in value.get_params().items()}
+        return {"__estimator__": _class_path(value), "params": params}
+    if isinstance(value, tuple | list):
+        return [_encode_param(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode_param(value):
+    if isinstance(value, dict) and "__estimator__" in value:
+        params = {k: _decode_param(v) for k, v in value["params"].items()}
+        return _import_class(value["__estimator__"])(**params)
+    if isinstance(value, list):
+        return [_decode_param(v) for v in value]
+    return value
+
+
+def _learned(model) -> dict:
+    return {
+        name: value
+        for name, value in vars(model).items()
+        if name.endswith("_") and not name.startswith("_")
+    }
+
+
+def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict) -> None:
+    kinds = {}
+    for name, value in _learned(model).items():
+        key = prefix + name
+        if isinstance(value, Recommender):
+            kinds[name] = "estimator"
+            _flatten(value, key + "/", arrays, meta)
+        elif sp.issparse(value):
+            kinds[name] = "csr"
+            csr = sp.csr_matrix(value)
+            arrays[key + "/data"] = csr.data
+            arrays[key + "/indices"] = csr.indices
+            arrays[key + "/indptr"] = csr.indptr
+            arrays[key + "/shape"] = np.asarray(csr.shape, dtype=np.int64)
+        elif isinstance(value, np.ndarray | np.generic | int | float | bool):
+            kinds[name] = "array"
+            arrays[key] = np.asarray(value)
+            if arrays[key].dtype == object:
+                raise TypeError(f"cannot save object array {key!r} without pickle")
+        else:
+            raise TypeError(f"cannot save learned attribute {key!r} of type {type(value)}")
+    meta[prefix] = {
+        "class": _class_path(model),
+        "params": {k: _encode_param(v) for k, v in model.get_params().items()},
+        "kinds": kinds,
+    }
+
+
+def _build(prefix: str, arrays, meta: dict) -> Recommender:
+    entry = meta[prefix]
+    cls = _import_class(entry["class"])
+    model = cls(**{k: _decode_param(v) for k, v in entry["params"].items()})
+    for name, kind in entry["kinds"].items():
+        key = prefix + name
+        if kind == "estimator":
+            value = _build(key + "/", arrays, meta)
+        elif kind == "csr":
+            shape = tuple(int(x) for x in arrays[key + "/shape"])
+            value = sp.csr_matrix(
+                (arrays[key + "/data"], arrays[key + "/indices"], arrays[key + "/indptr"]),
+                shape=shape,
+            )
+        else:
+            value = arrays[key]
+            # Scalars went in as 0-d arrays; hand back Python numbers.
+            value = value.item() if value.ndim == 0 else value
+        setattr(model, name, value)
+    return model
+
+
+def save_model(model: Recommender, path: str | os.PathLike) -> Path:
+    """Write a fitted estimator to ``path`` (``.npz``); returns the path written."""
+    arrays: dict[str, np.ndarray] = {}
+    meta: dict[str, dict] = {}
+    _flatten(model, "", arrays, meta)
+    header = {"format_version": FORMAT_VERSION, "models": meta}
+    arrays[_META] = np.asarray(json.dumps(header))
+    path = Path(path)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    return path
+
+
+def load_model(path: str | os.PathLike) -> Recommender:
+    """Read an estimator written by :func:`save_model` (no pickle involved)."""
+    with np.load(path, allow_pickle=False) as archive:
+        if _META not in archive.files:
+            raise ValueError(f"{path} is not a Mangaki model file (no {_META} entry)")
+        header = json.loads(str(archive[_META]))
+        version = header.get("format_version")
+        if version not in SUPPORTED_VERSIONS:
+            raise ValueError(
+                f"{path} has model format version {version!r}; this code reads "
+                f"{SUPPORTED_VERSIONS}. Retrain the model or upgrade the code."
+            )
+        arrays = {name: archive[name] for name in archive.files if name != _META}
+    return _build("", arrays, header["models"])

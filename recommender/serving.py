@@ -1,0 +1,255 @@
+"""Recommendations for a person, explained, from the active model and their current ratings.
+
+Every call folds the person's *current* ratings into the active model (milliseconds, no
+retraining), so a new rating changes the next list. Works created or re-tagged after the
+model's snapshot are scored from their current tags through LASSO (BALSE's gate sends a
+work with no training rating to LASSO).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from django.core.cache import cache
+from django.db.models import Q
+
+from mangaki.choices import RATING_VALUES
+from mangaki.models import Rating, TaggedWork, Work
+from recommender.algorithms.explain import user_taste
+from recommender.registry import Bundle, active_bundle
+
+LIKED = {"favorite", "like"}
+FRESH_TTL = 30  # seconds a process reuses the rows of works newer than the model
+CACHE_TTL = 3600
+
+
+@dataclass
+class Recommendation:
+    work: Work
+    score: float
+    tags: list[tuple[str, float]] = field(default_factory=list)
+    because: list[tuple[int, str]] = field(default_factory=list)  # (work id, title)
+
+
+def ratings_version_key(user_id: int) -> str:
+    return f"ratings-version:{user_id}"
+
+
+def bump_ratings_version(user_id: int) -> None:
+    """Called after each change of a user's ratings: their cached lists are now stale."""
+    key = ratings_version_key(user_id)
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, None)
+
+
+class _Features:
+    """The model's item tag matrix, extended with works newer than the model."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        base = bundle.model.lasso_.item_features_.tocsr()
+        newer = (
+            Work.objects.filter(
+                Q(created_at__gt=bundle.snapshot_at) | Q(poster_tagged_at__gt=bundle.snapshot_at)
+            )
+            .order_by("pk")
+            .values_list("pk", "category_id", "nsfw")
+        )
+        extra = [(pk, cat, nsfw) for pk, cat, nsfw in newer]
+        self.work_ids = bundle.work_ids
+        self.category = bundle.work_category
+        self.nsfw = bundle.work_nsfw
+        self.index = bundle.work_index
+        matrix = base
+        if extra:
+            new_ids = [pk for pk, _, _ in extra if pk not in bundle.work_index]
+            self.work_ids = np.concatenate([bundle.work_ids, np.array(new_ids, dtype=np.int64)])
+            by_pk = {pk: (cat, nsfw) for pk, cat, nsfw in extra}
+            self.category = np.concatenate([bundle.work_category, [by_pk[p][0] for p in new_ids]])
+            self.nsfw = np.concatenate([bundle.work_nsfw, [by_pk[p][1] for p in new_ids]])
+            self.index = {**bundle.work_index}
+            self.index.update({p: len(bundle.work_ids) + k for k, p in enumerate(new_ids)})
+            rows, cols, vals = [], [], []
+            for work_id, name, weight in TaggedWork.objects.filter(
+                work_id__in=[pk for pk, _, _ in extra]
+            ).values_list("work_id", "tag__name", "weight"):
+                j = bundle.tag_index.get(name)
+                if j is not None:
+                    rows.append(self.index[work_id])
+                    cols.append(j)
+                    vals.append(weight)
+            fresh = sp.coo_matrix(
+                (vals, (rows, cols)), shape=(len(self.work_ids), base.shape[1])
+            ).tocsr()
+            fresh.sum_duplicates()
+            fresh.data = np.minimum(fresh.data, 1.0)
+            touched = np.zeros(len(self.work_ids), dtype=bool)
+            touched[[self.index[pk] for pk, _, _ in extra]] = True
+            padded = sp.vstack([base, sp.csr_matrix((len(new_ids), base.shape[1]))]).tocsr()
+            keep = sp.diags((~touched).astype(float))
+            matrix = (keep @ padded + fresh).tocsr()
+        self.matrix = matrix
+
+
+_features: dict[str, tuple[float, _Features]] = {}
+
+
+def _features_for(bundle: Bundle) -> _Features:
+    import time
+
+    cached = _features.get(bundle.version)
+    if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
+        cached = (time.monotonic(), _Features(bundle))
+        _features.clear()
+        _features[bundle.version] = cached
+    return cached[1]
+
+
+def _user_ratings(user) -> list[tuple[int, str]]:
+    return list(Rating.objects.filter(user=user).values_list("work_id", "choice"))
+
+
+def _fold(bundle: Bundle, features: _Features, ratings):
+    items = np.array([features.index.get(w, -1) for w, _ in ratings], dtype=np.int64)
+    values = np.array([RATING_VALUES[c] for _, c in ratings], dtype=np.float64)
+    known = items >= 0
+    return bundle.model.fold_in(items[known], values[known], item_features=features.matrix)
+
+
+def recommend(
+    user=None,
+    *,
+    ratings: list[tuple[int, str]] | None = None,
+    category_id: int | None = None,
+    n: int = 20,
+    include_nsfw: bool | None = None,
+    min_popularity: int = 0,
+    exclude: set[int] | frozenset[int] = frozenset(),
+) -> list[Recommendation]:
+    """Recommendations for a signed-in ``user`` or for an anonymous visitor's ``ratings``
+    ((work id, choice) pairs), best first, each with a score and an explanation."""
+    bundle = active_bundle()
+    if bundle is None:
+        return []
+    if include_nsfw is None:
+        include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
+    key = None
+    if user is not None and user.is_authenticated and ratings is None:
+        version = cache.get(ratings_version_key(user.pk), 0)
+        options = json.dumps([category_id, n, include_nsfw, min_popularity, sorted(exclude)])
+        digest = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
+        key = f"recs:{user.pk}:{bundle.version}:{version}:{digest}"
+        hit = cache.get(key)
+        if hit is not None:
+            return _materialise(hit, n, include_nsfw)
+        rated = _user_ratings(user)
+    else:
+        rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
+    result = _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude)
+    if key is not None:
+        cache.set(key, result, CACHE_TTL)
+    return _materialise(result, n, include_nsfw)
+
+
+def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
+    features = _features_for(bundle)
+    state = _fold(bundle, features, rated)
+    candidates = np.ones(len(features.work_ids), dtype=bool)
+    if category_id is not None:
+        candidates &= features.category == category_id
+    if not include_nsfw:
+        candidates &= ~features.nsfw.astype(bool)
+    if min_popularity:
+        counts = np.zeros(len(features.work_ids))
+        known = bundle.model.item_counts_
+        counts[: len(known)] = known
+        candidates &= counts >= min_popularity
+    seen = [features.index[w] for w, _ in rated if w in features.index]
+    seen += [features.index[w] for w in exclude if w in features.index]
+    candidates[seen] = False
+    items = np.flatnonzero(candidates)
+    if len(items) == 0:
+        return []
+    scores = bundle.model.predict_folded(*state, items=items, item_features=features.matrix)
+    want = min(n * 2, len(scores))
+    best = np.argpartition(-scores, want - 1)[:want]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    top = items[best]
+    score_of = dict(zip(top.tolist(), scores[best].tolist(), strict=True))
+    liked = [features.index[w] for w, c in rated if c in LIKED and w in features.index]
+    tags = _top_tags(state[1][0], features.matrix[top], bundle.tag_names, k=3)
+    because = _nearest(bundle.model.als_.item_factors_, top, np.array(liked, dtype=np.int64), k=2)
+    ids = features.work_ids
+    return [
+        (int(ids[item]), round(score_of[item], 4), tags[row], [int(ids[j]) for j in because[row]])
+        for row, item in enumerate(top.tolist())
+    ]
+
+
+def _top_tags(coef, rows: sp.csr_matrix, tag_names: list[str], k: int) -> list[list]:
+    """For each work, the k tags that raise its score most (LASSO weight x tag weight)."""
+    contributions = rows.multiply(np.asarray(coef)[None, :]).toarray()
+    order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
+    return [
+        [
+            (tag_names[j], round(float(contributions[r, j]), 4))
+            for j in order[r]
+            if contributions[r, j] > 0
+        ]
+        for r in range(len(order))
+    ]
+
+
+def _nearest(factors: np.ndarray, items: np.ndarray, liked: np.ndarray, k: int) -> list[list]:
+    """For each work, the k liked works nearest in item-factor space (cosine), as indices."""
+    out: list[list] = [[] for _ in items]
+    inside = items < len(factors)
+    liked = liked[liked < len(factors)]
+    if len(liked) == 0 or not inside.any():
+        return out
+    a = factors[items[inside]].astype(np.float64)
+    b = factors[liked].astype(np.float64)
+    norms = np.linalg.norm(a, axis=1)[:, None] * np.linalg.norm(b, axis=1)[None, :]
+    cosine = np.divide(a @ b.T, norms, out=np.full(norms.shape, -np.inf), where=norms > 0)
+    best = np.argsort(-cosine, axis=1, kind="stable")[:, :k]
+    for row, index in zip(np.flatnonzero(inside), range(len(best)), strict=True):
+        out[row] = [int(liked[j]) for j in best[index] if np.isfinite(cosine[index, j])]
+    return out
+
+
+def _materialise(result, n: int, include_nsfw: bool) -> list[Recommendation]:
+    """Works for the ranked ids; a work deleted or marked adult since the snapshot drops out
+    (we ranked twice as many as asked for that)."""
+    wanted = {r[0] for r in result} | {w for r in result for w in r[3]}
+    works = (
+        Work.objects.select_related("category")
+        .defer("poster_embedding", "synopsis")
+        .in_bulk(wanted)
+    )
+    out = []
+    for work_id, score, tags, because in result:
+        work = works.get(work_id)
+        if work is None or (work.nsfw and not include_nsfw):
+            continue
+        liked = [(w, works[w].title) for w in because if w in works]
+        out.append(Recommendation(work, score, [tuple(t) for t in tags], liked))
+        if len(out) == n:
+            break
+    return out
+
+
+def taste(user=None, *, ratings: list[tuple[int, str]] | None = None, k: int = 5) -> dict:
+    """A person's strongest liked and disliked tags, from their LASSO weights."""
+    bundle = active_bundle()
+    if bundle is None:
+        return {"liked": [], "disliked": []}
+    rated = _user_ratings(user) if ratings is None else list(ratings)
+    features = _features_for(bundle)
+    state = _fold(bundle, features, rated)
+    return user_taste(state[1][0], bundle.tag_names, k=k)

@@ -1,0 +1,218 @@
+"""Training from the database: snapshot, held-out evaluation, final fit, registry decision.
+
+Never called from a web request: the Celery task (nightly, or "retrain now") and
+``manage.py train`` run it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mangaki.models import Work
+from recommender import registry
+from recommender.models import RunStatus, TrainingRun
+from recommender.snapshot import Snapshot, take_snapshot
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PARAMS = {
+    "rank": 20,
+    "reg": 0.1,
+    "n_iter": 10,
+    "alpha": 0.05,
+    "validation_fraction": 0.3,
+    "test_fraction": 0.1,
+    "cold_start_fraction": 0.05,
+    "seed": 0,
+}
+LITTLE_KNOWN = 3  # fewer training ratings than this: a little-known work (BALSE paper)
+Progress = Callable[[float, str], None]
+
+
+class TrainingBusy(RuntimeError):
+    """Another training is running; two never overlap."""
+
+
+def make_model(params: dict):
+    from recommender.algorithms.als import ALS
+    from recommender.algorithms.balse import BALSE
+    from recommender.algorithms.lasso import Lasso
+
+    return BALSE(
+        als=ALS(rank=params["rank"], reg=params["reg"], n_iter=params["n_iter"]),
+        lasso=Lasso(alpha=params["alpha"]),
+        validation_fraction=params["validation_fraction"],
+        random_state=params["seed"],
+    )
+
+
+def holdout_split(snapshot: Snapshot, params: dict):
+    """Test ratings: all ratings of a few works (cold start) plus a share of the others."""
+    ratings = snapshot.ratings
+    rng = np.random.default_rng(params["seed"])
+    rated = np.flatnonzero(ratings.item_counts() > 0)
+    n_cold = int(round(len(rated) * params["cold_start_fraction"]))
+    cold_items = rng.choice(rated, size=n_cold, replace=False) if n_cold else np.array([], int)
+    cold = np.isin(ratings.items, cold_items)
+    test = cold | (rng.random(ratings.nnz) < params["test_fraction"])
+    return ratings.subset(~test), ratings.subset(test), cold[test]
+
+
+def evaluate(snapshot: Snapshot, params: dict) -> dict:
+    """RMSE of a model fit on the training split: whole, little-known and cold-start works."""
+    from recommender.evaluation.metrics import mae, rmse
+
+    train, test, cold = holdout_split(snapshot, params)
+    if train.nnz < 2 or test.nnz == 0:
+        return {}
+    model = make_model(params).fit(train, snapshot.item_features)
+    predicted = model.predict(test.users, test.items)
+    counts = train.item_counts()[test.items]
+    little = (counts < LITTLE_KNOWN) & ~cold
+    metrics = {
+        "rmse": float(rmse(test.values, predicted)),
+        "mae": float(mae(test.values, predicted)),
+        "als_rmse": float(rmse(test.values, model.als_.predict(test.users, test.items))),
+        "lasso_rmse": float(rmse(test.values, model.lasso_.predict(test.users, test.items))),
+        "n_test": int(test.nnz),
+        "beta": float(model.beta_),
+        "gamma": float(model.gamma_),
+    }
+    if little.any():
+        metrics["rmse_little_known"] = float(rmse(test.values[little], predicted[little]))
+    if cold.any():
+        metrics["rmse_cold_start"] = float(rmse(test.values[cold], predicted[cold]))
+    return metrics
+
+
+def start_run(triggered_by: str = "manual", params: dict | None = None) -> TrainingRun:
+    registry.reap_stale_runs()
+    version = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    try:
+        with transaction.atomic():
+            return TrainingRun.objects.create(
+                version=version,
+                params={**DEFAULT_PARAMS, **(params or {})},
+                triggered_by=triggered_by,
+            )
+    except IntegrityError:
+        running = TrainingRun.objects.filter(status=RunStatus.RUNNING).first()
+        raise TrainingBusy(
+            f"training {running.version if running else '?'} is already running"
+        ) from None
+
+
+class _Heartbeat:
+    """Tells the registry this process is alive, so a killed run is marked failed."""
+
+    def __init__(self, run_id: int, every: float) -> None:
+        self.run_id, self.every = run_id, every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.wait(self.every):
+                TrainingRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def run_training(run: TrainingRun, progress: Progress | None = None) -> TrainingRun:
+    """Train, evaluate and register the model of a run created by :func:`start_run`."""
+    durations: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def report(fraction: float, message: str) -> None:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            progress=fraction, progress_message=message[:200], heartbeat_at=timezone.now()
+        )
+        if progress:
+            progress(fraction, message)
+
+    every = max(1.0, registry.stale_after().total_seconds() / 4)
+    try:
+        with _Heartbeat(run.pk, every):
+            report(0.05, "snapshot of ratings and tags")
+            t = time.perf_counter()
+            snapshot = take_snapshot()
+            durations["snapshot"] = time.perf_counter() - t
+            if snapshot.ratings.nnz < 10:
+                raise ValueError(f"only {snapshot.ratings.nnz} ratings: not enough to train")
+            run.n_users, run.n_items = snapshot.ratings.shape
+            run.n_ratings, run.n_tags = snapshot.ratings.nnz, len(snapshot.tag_names)
+            run.fingerprint, run.snapshot_at = snapshot.fingerprint(), snapshot.taken_at
+            run.save(
+                update_fields=[
+                    "n_users",
+                    "n_items",
+                    "n_ratings",
+                    "n_tags",
+                    "fingerprint",
+                    "snapshot_at",
+                ]
+            )
+
+            report(0.2, "held-out evaluation")
+            t = time.perf_counter()
+            run.metrics = evaluate(snapshot, run.params)
+            durations["evaluate"] = time.perf_counter() - t
+            run.save(update_fields=["metrics"])
+
+            report(0.6, "fit on all ratings")
+            t = time.perf_counter()
+            model = make_model(run.params).fit(snapshot.ratings, snapshot.item_features)
+            durations["fit"] = time.perf_counter() - t
+
+            report(0.9, "save model files")
+            nsfw = dict(Work.objects.filter(nsfw=True).values_list("pk", "nsfw"))
+            work_nsfw = np.array([w in nsfw for w in snapshot.work_ids.tolist()], dtype=bool)
+            run.model_path = str(registry.save_bundle(run.version, model, snapshot, work_nsfw))
+            durations["total"] = time.perf_counter() - started
+            run.durations = {k: round(v, 3) for k, v in durations.items()}
+            run.progress, run.progress_message = 1.0, "done"
+            run.finished_at = timezone.now()
+            run.status = RunStatus.REJECTED  # until the registry decides
+            run.save()
+            registry.decide(run)
+    except Exception as exc:
+        logger.exception("Training %s failed", run.version)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:5000],
+            finished_at=timezone.now(),
+            durations={k: round(v, 3) for k, v in durations.items()},
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def train(triggered_by: str = "manual", params: dict | None = None, progress=None) -> TrainingRun:
+    """Start a run and carry it out (raises TrainingBusy if one is already running)."""
+    return run_training(start_run(triggered_by, params), progress)
+
+
+def settings_params() -> dict:
+    return dict(getattr(settings, "RECOMMENDER_PARAMS", {}))

@@ -1,0 +1,42 @@
+import pytest
+from django.urls import reverse
+
+from recommender.models import TrainingRun
+from recommender.training import train
+from tests.factories import UserFactory
+from tests.recommendations.conftest import FAST
+
+
+@pytest.fixture
+def staff(client, db):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_dashboard_is_staff_only(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_dashboard_shows_runs_metrics_and_processes(staff, demo_site):
+    first = train("test", FAST)
+    train("test", FAST)
+    body = staff.get(reverse("dashboard")).content.decode()
+    assert first.version in body
+    assert "Active model" in body and "Ratings per week" in body
+    assert "<polyline" in body  # the history chart of two runs
+    assert "Worker:" in body and "never seen" in body
+    assert "Open the Mangaki dashboard" in staff.get(reverse("admin:index")).content.decode()
+
+
+def test_retrain_and_rollback_buttons(staff, demo_site, django_capture_on_commit_callbacks):
+    first = train("test", FAST)
+    staff.post(reverse("dashboard-retrain"))  # tasks run inline in tests
+    newest = TrainingRun.objects.order_by("-started_at").first()
+    assert newest.triggered_by == "dashboard" and newest.is_active
+    response = staff.post(reverse("dashboard-rollback"), follow=True)
+    assert f"Model {first.version} is active again." in response.content.decode()
+    assert TrainingRun.objects.get(is_active=True) == first
+    response = staff.post(reverse("dashboard-rollback"), follow=True)
+    assert "no earlier model" in response.content.decode()

@@ -1,0 +1,41 @@
+"""The core estimators (ALS, LASSO, BALSE) for the shared contract suite.
+
+Same shape as ``cases_extra.py``: ``(name, factory)`` or ``(name, factory, options)`` with
+``factory(random_state=...)`` returning an unfitted estimator. Options understood by
+``test_contract.py``: ``needs_features`` (fit with the item tag matrix), ``ml100k_rmse``
+(upper bound of the u1 test RMSE) and ``planted_ratio`` (held-out RMSE on the planted
+world must stay below this fraction of the rating spread).
+"""
+
+from recommender.algorithms.als import ALS
+from recommender.algorithms.balse import BALSE
+from recommender.algorithms.lasso import Lasso
+
+CASES = [
+    (
+        "als",
+        lambda random_state=0: ALS(rank=20, reg=0.13, reg_bias=0.05, random_state=random_state),
+        {"ml100k_rmse": 0.935, "planted_ratio": 0.3},
+    ),
+    (
+        "als-cholesky",
+        lambda random_state=0: ALS(
+            rank=10, reg=0.13, reg_bias=0.05, solver="cholesky", random_state=random_state
+        ),
+        {"ml100k_rmse": 0.94, "planted_ratio": 0.3},
+    ),
+    (
+        "lasso",
+        lambda random_state=0: Lasso(alpha=0.05, random_state=random_state),
+        {"needs_features": True, "ml100k_rmse": 1.07, "planted_ratio": 0.2},
+    ),
+    (
+        "balse",
+        lambda random_state=0: BALSE(
+            als=ALS(rank=20, reg=0.13, reg_bias=0.05),
+            lasso=Lasso(alpha=0.05),
+            random_state=random_state,
+        ),
+        {"needs_features": True, "ml100k_rmse": 0.935, "planted_ratio": 0.2},
+    ),
+]

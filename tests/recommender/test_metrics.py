@@ -1,0 +1,54 @@
+"""Metrics on hand-computed examples."""
+
+import math
+
+import numpy as np
+import pytest
+
+from recommender.evaluation import metrics
+
+
+def test_rmse_and_mae_known_answers():
+    assert metrics.rmse([1, 2, 3], [2, 2, 5]) == pytest.approx(math.sqrt(5 / 3))
+    assert metrics.mae([1, 2, 3], [2, 2, 5]) == pytest.approx(1.0)
+    assert math.isnan(metrics.rmse([], []))
+    with pytest.raises(ValueError):
+        metrics.rmse([1, 2], [1])
+
+
+def test_ranking_metrics_on_two_users():
+    # User 7: predicted order a(5) c(2) b(4) d(4): relevant (>= 4) are a, b, d.
+    # User 9: single test item, not relevant.
+    users = [7, 7, 7, 7, 9]
+    items = [0, 1, 2, 3, 0]
+    truth = [5, 4, 2, 4, 1]
+    pred = [0.9, 0.5, 0.8, 0.1, 0.3]
+    out = metrics.ranking_metrics(users, items, truth, pred, k=2, threshold=4)
+    # precision: user 7 -> 1/2, user 9 -> 0/1 ; recall only user 7 -> 1/3.
+    assert out["precision"] == pytest.approx((0.5 + 0.0) / 2)
+    assert out["recall"] == pytest.approx(1 / 3)
+    ideal = 1 + 1 / math.log2(3)
+    assert out["ndcg"] == pytest.approx(1.0 / ideal)
+
+
+def test_perfect_ranking_has_ndcg_one_and_ties_break_by_item():
+    users = np.zeros(4, dtype=int)
+    truth = np.array([5, 1, 5, 1])
+    out = metrics.ranking_metrics(users, np.arange(4), truth, truth.astype(float), k=3)
+    assert out["ndcg"] == pytest.approx(1.0)
+    assert out["recall"] == pytest.approx(1.0)
+    # All predictions equal: items 0, 1, 2 come first by index.
+    flat = metrics.ranking_metrics(users, np.arange(4), truth, np.zeros(4), k=2)
+    assert flat["precision"] == pytest.approx(0.5)
+    assert metrics.precision_at_k(users, np.arange(4), truth, np.zeros(4), k=2) == 0.5
+    assert metrics.recall_at_k(users, np.arange(4), truth, np.zeros(4), k=2) == 0.5
+    assert metrics.ndcg_at_k(users, np.arange(4), truth, np.zeros(4), k=2) == pytest.approx(
+        1 / (1 + 1 / math.log2(3))
+    )
+
+
+def test_users_without_relevant_items_do_not_count_for_recall():
+    out = metrics.ranking_metrics([0, 1], [0, 0], [1, 5], [0.0, 0.0], k=10, threshold=4)
+    assert out["recall"] == 1.0 and out["ndcg"] == 1.0 and out["precision"] == 0.5
+    empty = metrics.ranking_metrics([], [], [], [], k=10)
+    assert all(math.isnan(v) for v in empty.values())
