@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
-from mangaki.models import Category, Profile, Rating, Tag, TaggedWork, TagSource, Work, WorkTitle
+from mangaki.models import (
+    ApiToken,
+    Category,
+    Profile,
+    Rating,
+    Tag,
+    TaggedWork,
+    TagSource,
+    Work,
+    WorkTitle,
+)
 from mangaki.models.catalog import PosterStatus
 from mangaki.tasks.counters import recompute_work_counters
 
@@ -205,3 +215,16 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Category)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff can see and revoke tokens; keys themselves are never stored, only hashes."""
+
+    list_display = ["name", "user", "prefix", "created", "last_used"]
+    search_fields = ["user__username", "name", "prefix"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created", "last_used"]
+
+    def has_add_permission(self, request):
+        return False

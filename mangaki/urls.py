@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
-from mangaki.views import accounts, dashboard, recommendations, works
+from mangaki.views import accounts, dashboard, recommendations, tokens, works
 
 urlpatterns = [
     path("", works.home, name="home"),
@@ -19,6 +19,9 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", tokens.tokens, name="api-tokens"),
+    path("account/tokens/<int:pk>/revoke/", tokens.revoke, name="api-token-revoke"),
+    path("api/v1/", include("mangaki.api.urls")),
     path("admin/dashboard/", dashboard.dashboard, name="dashboard"),
     path("admin/dashboard/retrain/", dashboard.retrain, name="dashboard-retrain"),
     path("admin/dashboard/rollback/", dashboard.rollback, name="dashboard-rollback"),

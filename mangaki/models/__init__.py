@@ -1,8 +1,10 @@
 from .catalog import Category, Tag, TaggedWork, TagSource, Work, WorkTitle, WorkType
 from .profile import Profile
 from .rating import Rating
+from .tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Category",
     "Profile",
     "Rating",

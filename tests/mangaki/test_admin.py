@@ -28,5 +28,11 @@ def test_work_admin_searches_filters_and_shows_thumbnails(staff_client):
 
 def test_other_admin_pages_render(staff_client):
     RatingFactory()
-    for name in ("mangaki_rating", "mangaki_tag", "mangaki_profile", "mangaki_category"):
+    for name in (
+        "mangaki_rating",
+        "mangaki_tag",
+        "mangaki_profile",
+        "mangaki_category",
+        "mangaki_apitoken",
+    ):
         assert staff_client.get(reverse(f"admin:{name}_changelist")).status_code == 200

@@ -1,0 +1,1 @@
+"""Mangaki's REST API, version 1 (docs/api.md)."""
