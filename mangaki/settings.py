@@ -117,6 +117,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "mangaki.tasks.counters.*": {"queue": "default"},
     "mangaki.tasks.heartbeat.*": {"queue": "default"},
+    "mangaki.tasks.imports.*": {"queue": "default"},
+    "mangaki.tasks.posters.*": {"queue": "default"},
     "tagger.tasks.*": {"queue": "tagging"},
     "recommender.tasks.*": {"queue": "training"},
 }

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from mangaki.views import accounts, dashboard, recommendations, tokens, works
+from mangaki.views import account, accounts, dashboard, imports, recommendations, tokens, works
 
 urlpatterns = [
     path("", works.home, name="home"),
@@ -19,6 +19,13 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.settings, name="account"),
+    path("account/export/", account.export_all, name="account-export"),
+    path("account/export/<slug:category>.xml", account.export_mal, name="account-export-mal"),
+    path("account/delete/", account.delete, name="account-delete"),
+    path("account/import/", imports.upload, name="list-import-upload"),
+    path("account/import/<int:pk>/", imports.preview, name="list-import"),
+    path("account/import/<int:pk>/status.json", imports.status, name="list-import-status"),
     path("account/tokens/", tokens.tokens, name="api-tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.revoke, name="api-token-revoke"),
     path("api/v1/", include("mangaki.api.urls")),

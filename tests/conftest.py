@@ -51,6 +51,6 @@ def charlie(db):
 
 @pytest.fixture
 def anime(db):
-    from mangaki.models import Category
+    from tests.factories import category
 
-    return Category.objects.get(slug="anime")
+    return category("anime")

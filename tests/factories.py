@@ -5,6 +5,11 @@ from django.utils import timezone
 from mangaki.models import Category, Rating, Tag, TaggedWork, Work
 
 
+def category(slug: str = "anime") -> Category:
+    """A category, created if a transactional test's flush removed the migrated ones."""
+    return Category.objects.get_or_create(slug=slug, defaults={"name": slug.title()})[0]
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -19,7 +24,7 @@ class WorkFactory(factory.django.DjangoModelFactory):
         model = Work
 
     title = factory.Sequence(lambda n: f"Work {n}")
-    category = factory.LazyFunction(lambda: Category.objects.get(slug="anime"))
+    category = factory.LazyFunction(category)
     work_type = "tv"
 
 

@@ -1,4 +1,5 @@
 from .catalog import Category, Tag, TaggedWork, TagSource, Work, WorkTitle, WorkType
+from .imports import ListImport
 from .profile import Profile
 from .rating import Rating
 from .tokens import ApiToken
@@ -6,6 +7,7 @@ from .tokens import ApiToken
 __all__ = [
     "ApiToken",
     "Category",
+    "ListImport",
     "Profile",
     "Rating",
     "Tag",

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from mangaki.models import ApiToken, WorkTitle
-from tests.factories import RatingFactory, TagFactory, TaggedWorkFactory, WorkFactory
+from tests.factories import RatingFactory, TagFactory, TaggedWorkFactory, WorkFactory, category
 from tests.recommendations.conftest import demo_site, models_dir  # noqa: F401
 
 
@@ -47,11 +47,8 @@ def catalogue(anime):
         title="Akira", work_type="movie", start_date=datetime.date(1988, 7, 16), nb_ratings=7
     )
     adult = WorkFactory(title="Adult Work", nsfw=True, nb_ratings=20)
-    from mangaki.models import Category
 
-    manga = WorkFactory(
-        title="Akira (manga)", category=Category.objects.get(slug="manga"), work_type="manga"
-    )
+    manga = WorkFactory(title="Akira (manga)", category=category("manga"), work_type="manga")
     space = TagFactory(name="space", slug="space")
     TaggedWorkFactory(work=bebop, tag=space)
     TaggedWorkFactory(work=trigun, tag=space, source="poster", weight=0.6)

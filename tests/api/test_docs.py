@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mangaki.models import ApiToken, Category
-from tests.factories import UserFactory, WorkFactory
+from mangaki.models import ApiToken
+from tests.factories import UserFactory, WorkFactory, category
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
@@ -31,7 +31,7 @@ def doc_env(live_server):
     user = UserFactory(username="reader")
     WorkFactory(pk=42, title="Cowboy Bebop", nb_ratings=10)
     WorkFactory(title="Trigun", nb_ratings=5)
-    WorkFactory(title="Monster", category=Category.objects.get(slug="manga"))
+    WorkFactory(title="Monster", category=category("manga"))
     _token, key = ApiToken.objects.issue(user, "docs")
     return {**os.environ, "MANGAKI_URL": live_server.url, "MANGAKI_TOKEN": key}
 

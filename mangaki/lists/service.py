@@ -1,0 +1,190 @@
+"""List imports: upload -> preview plan -> confirmed import (a Celery task with progress).
+
+Example::
+
+    imp = create_import(user, "animelist.xml.gz", upload_file)   # parse, or ListFormatError
+    plan = build_plan(user, imp.parsed_entries(), Mapping())      # what would change
+    confirm_import(imp, Mapping(like_min=8), overwrite=False)     # queue the task
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from mangaki.models import ListImport, Rating
+from mangaki.services.ratings import rate_many
+
+from .mapping import SKIP, Mapping
+from .matching import match_entries
+from .parsers import Entry, ListFormatError, parse_bytes, read_limited
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+# Actions of a plan row, in display order; "keep" is an existing, different rating left alone.
+ACTIONS = ("create", "change", "unchanged", "keep", "skip", "duplicate", "unmatched")
+
+
+@dataclass
+class PlanRow:
+    entry: Entry
+    work_id: int | None
+    how: str
+    choice: str
+    current: str | None
+    action: str
+
+
+@dataclass
+class Plan:
+    rows: list[PlanRow]
+    mapping: Mapping
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def writes(self) -> list[tuple[int, str]]:
+        return [(r.work_id, r.choice) for r in self.rows if r.action in ("create", "change")]
+
+    def by_action(self, action: str) -> list[PlanRow]:
+        return [r for r in self.rows if r.action == action]
+
+
+def create_import(user, filename: str, handle) -> ListImport:
+    """Parse an upload into a ListImport waiting for confirmation; ListFormatError if bad.
+
+    Nothing is written when the file is refused.
+    """
+    source, entries = parse_bytes(read_limited(handle))
+    if not entries:
+        raise ListFormatError("the file lists no anime and no manga")
+    return ListImport.objects.create(
+        user=user,
+        source=source,
+        filename=filename[:255],
+        entries=[e.to_dict() for e in entries],
+        options={"mapping": Mapping().to_dict(), "overwrite": False},
+        total=len(entries),
+    )
+
+
+def parsed_entries(list_import: ListImport) -> list[Entry]:
+    return [Entry.from_dict(d) for d in list_import.entries]
+
+
+def _current_ratings(user, work_ids: set[int]) -> dict[int, str]:
+    ids = sorted(work_ids)
+    current: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        current.update(
+            Rating.objects.filter(user=user, work_id__in=chunk).values_list("work_id", "choice")
+        )
+    return current
+
+
+def build_plan(user, entries: Sequence[Entry], mapping: Mapping, overwrite: bool = False) -> Plan:
+    """What importing ``entries`` would do to ``user``'s ratings; writes nothing."""
+    mapping = mapping.calibrated(e.score for e in entries if e.status != "planned")
+    matches = match_entries(entries)
+    current = _current_ratings(user, {w for w, _ in matches if w is not None})
+    choices = [mapping.choice(e.status, e.score) for e in entries]
+    # The same work listed twice: the last entry that gives a choice wins.
+    last: dict[int, int] = {}
+    for i, (work_id, _) in enumerate(matches):
+        if work_id is not None and (choices[i] != SKIP or work_id not in last):
+            last[work_id] = i
+    rows = []
+    for i, (entry, (work_id, how)) in enumerate(zip(entries, matches, strict=True)):
+        choice = choices[i]
+        existing = current.get(work_id) if work_id is not None else None
+        if work_id is None:
+            action = "unmatched"
+        elif last[work_id] != i:
+            action = "duplicate"
+        elif choice == SKIP:
+            action = "skip"
+        elif existing is None:
+            action = "create"
+        elif existing == choice:
+            action = "unchanged"
+        else:
+            action = "change" if overwrite else "keep"
+        rows.append(PlanRow(entry, work_id, how, choice, existing, action))
+    return Plan(rows, mapping, Counter(r.action for r in rows))
+
+
+def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -> None:
+    """Store the chosen options and queue the import task (inline without a broker)."""
+    from mangaki.tasks.imports import run_list_import
+
+    list_import.options = {
+        **list_import.options,
+        "mapping": mapping.to_dict(),
+        "overwrite": overwrite,
+    }
+    list_import.status = ListImport.Status.QUEUED
+    list_import.save(update_fields=["options", "status"])
+    pk = list_import.pk
+    transaction.on_commit(lambda: run_list_import.delay(pk))
+
+
+def _progress(pk: int, percent: int, **fields) -> None:
+    ListImport.objects.filter(pk=pk).update(progress=percent, **fields)
+
+
+def run_import(pk: int, on_batch: Callable[[int], None] | None = None) -> ListImport | None:
+    """Apply a confirmed import in batches, recording progress. Safe to run twice: a
+    finished import is left alone, and a re-run after a crash recomputes the plan
+    against the ratings already written, so nothing is applied twice."""
+    list_import = ListImport.objects.filter(pk=pk).select_related("user").first()
+    if list_import is None or list_import.status in (
+        ListImport.Status.DONE,
+        ListImport.Status.PREVIEW,
+    ):
+        return list_import
+    _progress(pk, 1, status=ListImport.Status.RUNNING)
+    try:
+        mapping = Mapping.from_dict(list_import.options.get("mapping"))
+        plan = build_plan(
+            list_import.user,
+            parsed_entries(list_import),
+            mapping,
+            overwrite=bool(list_import.options.get("overwrite")),
+        )
+        writes = plan.writes
+        _progress(pk, 10)
+        for start in range(0, len(writes), BATCH):
+            rate_many(list_import.user, writes[start : start + BATCH])
+            done = min(start + BATCH, len(writes))
+            _progress(pk, 10 + int(90 * done / len(writes)))
+            if on_batch:
+                on_batch(done)
+    except Exception as error:
+        logger.exception("list import %s failed", pk)
+        _progress(
+            pk,
+            100,
+            status=ListImport.Status.FAILED,
+            error=str(error)[:2000],
+            finished_at=timezone.now(),
+        )
+        return ListImport.objects.get(pk=pk)
+    counts = plan.counts
+    unmatched = [[r.entry.title, r.entry.kind, r.how] for r in plan.rows if r.action == "unmatched"]
+    list_import.refresh_from_db()
+    list_import.options = {**list_import.options, "unmatched": unmatched}
+    list_import.status = ListImport.Status.DONE
+    list_import.progress = 100
+    list_import.created = counts["create"]
+    list_import.changed = counts["change"]
+    list_import.unchanged = counts["unchanged"]
+    list_import.skipped = counts["skip"] + counts["keep"] + counts["duplicate"]
+    list_import.unmatched = counts["unmatched"]
+    list_import.finished_at = timezone.now()
+    list_import.save()
+    return list_import

@@ -1,0 +1,150 @@
+"""Download posters for works that have a poster URL but no stored poster.
+
+Each download has a timeout and a size limit, must announce an image content type and
+pass Pillow's verification; server errors and timeouts are retried with exponential
+backoff, and requests to one host are spaced by a politeness delay. A refused poster
+records its reason in ``Work.poster_error`` and is not tried again by the batch job.
+Saving ``Work.poster`` queues tagging (mangaki.signals).
+
+Example::
+
+    fetch_poster(work.pk)            # -> "saved", "skipped" or "error: <why>"
+    fetch_missing_posters(limit=50)  # -> Counter of outcomes
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.files.base import ContentFile
+from PIL import Image, UnidentifiedImageError
+
+from mangaki.models import Work
+
+logger = logging.getLogger(__name__)
+
+_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout: float = 10.0
+    max_bytes: int = 5 * 1024 * 1024
+    retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry, doubled each time
+    host_delay: float = 1.0  # minimum seconds between two requests to the same host
+    user_agent: str = "Mangaki poster fetcher (+https://mangaki.fr)"
+
+
+class PosterError(Exception):
+    """A poster that will not be stored; ``transient`` ones are worth retrying."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class _HostClock:
+    """Last request time per host, shared by the threads of one process."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str, delay: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            ready = self._last.get(host, 0.0) + delay
+            self._last[host] = max(now, ready)
+        if ready > now:
+            time.sleep(ready - now)
+
+
+HOSTS = _HostClock()
+
+
+def download(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
+    """(image bytes, file extension) of one URL, or PosterError."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise PosterError(f"unsupported URL scheme in {url!r}")
+    HOSTS.wait(urlsplit(url).netloc, policy.host_delay)
+    request = urllib.request.Request(url, headers={"User-Agent": policy.user_agent})  # noqa: S310 (scheme checked)
+    try:
+        with urllib.request.urlopen(request, timeout=policy.timeout) as response:  # noqa: S310
+            kind = response.headers.get_content_type()
+            if not kind.startswith("image/"):
+                raise PosterError(f"not an image: content type {kind}")
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > policy.max_bytes:
+                raise PosterError(f"too big: {int(length)} bytes")
+            data = response.read(policy.max_bytes + 1)
+    except urllib.error.HTTPError as error:
+        raise PosterError(
+            f"HTTP {error.code}", transient=error.code >= 500 or error.code == 429
+        ) from None
+    except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
+        raise PosterError(f"network: {getattr(error, 'reason', error)}", transient=True) from None
+    if len(data) > policy.max_bytes:
+        raise PosterError(f"too big: more than {policy.max_bytes} bytes")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            fmt = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise PosterError(f"not a valid image ({error})") from None
+    if fmt not in _FORMATS:
+        raise PosterError(f"unsupported image format {fmt}")
+    return data, _FORMATS[fmt]
+
+
+def download_with_retries(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
+    for attempt in range(policy.retries + 1):
+        try:
+            return download(url, policy)
+        except PosterError as error:
+            if not error.transient or attempt == policy.retries:
+                raise
+            wait = policy.backoff * 2**attempt
+            logger.info("poster %s: %s, retrying in %.1fs", url, error, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def fetch_poster(work_id: int, policy: FetchPolicy | None = None, force: bool = False) -> str:
+    """Download and store one work's poster; idempotent (a stored poster is kept)."""
+    policy = policy or FetchPolicy()
+    work = Work.objects.filter(pk=work_id).first()
+    if work is None or not work.poster_url or (work.poster and not force):
+        return "skipped"
+    try:
+        data, ext = download_with_retries(work.poster_url, policy)
+    except PosterError as error:
+        logger.warning("poster of work %s refused: %s", work_id, error)
+        Work.objects.filter(pk=work_id).update(poster_error=f"fetch: {error}"[:300])
+        return f"error: {error}"
+    work.poster.save(f"{work.pk}.{ext}", ContentFile(data), save=True)
+    return "saved"
+
+
+def missing_poster_ids(limit: int | None = None) -> list[int]:
+    """Works with a poster URL, no stored poster and no earlier refusal."""
+    query = Work.objects.exclude(poster_url="").filter(poster="", poster_error="").order_by("pk")
+    ids = query.values_list("pk", flat=True)
+    return list(ids[:limit] if limit else ids)
+
+
+def fetch_missing_posters(limit: int | None = None, policy: FetchPolicy | None = None) -> Counter:
+    """Fetch the missing posters one by one; returns how many were saved, refused..."""
+    outcomes: Counter = Counter()
+    for work_id in missing_poster_ids(limit):
+        outcome = fetch_poster(work_id, policy)
+        outcomes[outcome.split(":")[0]] += 1
+    return outcomes

@@ -1,0 +1,136 @@
+"""List import pages: upload, preview with an adjustable mapping, progress."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from mangaki.lists.mapping import BY_SCORE, CHOICES, SKIP, Mapping
+from mangaki.lists.parsers import MAX_BYTES, ListFormatError
+from mangaki.lists.service import build_plan, confirm_import, create_import, parsed_entries
+from mangaki.models import ListImport
+
+PREVIEW_ROWS = 200
+_CHOICE_OPTIONS = [(c, c) for c in (*CHOICES, SKIP)]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("MyAnimeList XML (or .xml.gz) or AniList JSON"))
+
+
+class MappingForm(forms.Form):
+    favorite_min = forms.IntegerField(min_value=0, max_value=10, initial=0)
+    like_min = forms.IntegerField(min_value=0, max_value=10, initial=7)
+    neutral_min = forms.IntegerField(min_value=0, max_value=10, initial=5)
+    calibrate = forms.BooleanField(required=False)
+    unscored = forms.ChoiceField(choices=_CHOICE_OPTIONS)
+    watching = forms.ChoiceField(choices=[(BY_SCORE, BY_SCORE), *_CHOICE_OPTIONS])
+    on_hold = forms.ChoiceField(choices=[(BY_SCORE, BY_SCORE), *_CHOICE_OPTIONS])
+    dropped = forms.ChoiceField(choices=_CHOICE_OPTIONS)
+    planned = forms.ChoiceField(choices=_CHOICE_OPTIONS)
+    overwrite = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                data["mapping"] = Mapping.from_dict(data)
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@login_required
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            error = _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20}
+        else:
+            try:
+                list_import = create_import(request.user, upload.name, upload)
+            except ListFormatError as problem:
+                error = _("This file cannot be imported: %(why)s.") % {"why": problem}
+            else:
+                return redirect("list-import", list_import.pk)
+    return render(
+        request,
+        "mangaki/account/import_upload.html",
+        {
+            "form": form,
+            "error": error,
+            "max_mb": MAX_BYTES // 2**20,
+            "max_upload": settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+        status=400 if error or form.errors else 200,
+    )
+
+
+@login_required
+def preview(request, pk: int):
+    list_import = get_object_or_404(ListImport, pk=pk, user=request.user)
+    if list_import.status != ListImport.Status.PREVIEW:
+        return render(request, "mangaki/account/import_progress.html", {"imp": list_import})
+    initial = {
+        **list_import.options.get("mapping", {}),
+        "overwrite": list_import.options.get("overwrite", False),
+    }
+    form = MappingForm(request.POST or None, initial=initial)
+    mapping = Mapping.from_dict(initial)
+    overwrite = bool(initial["overwrite"])
+    if request.method == "POST" and form.is_valid():
+        mapping, overwrite = form.cleaned_data["mapping"], form.cleaned_data["overwrite"]
+        if "confirm" in request.POST:
+            confirm_import(list_import, mapping, overwrite)
+            return redirect("list-import", list_import.pk)
+        list_import.options = {
+            **list_import.options,
+            "mapping": mapping.to_dict(),
+            "overwrite": overwrite,
+        }
+        list_import.save(update_fields=["options"])
+    plan = build_plan(request.user, parsed_entries(list_import), mapping, overwrite)
+    sections = [
+        (
+            action,
+            plan.counts[action],
+            plan.by_action(action)[: None if action == "unmatched" else PREVIEW_ROWS],
+        )
+        for action in ("create", "change", "keep", "unchanged", "skip", "duplicate", "unmatched")
+    ]
+    return render(
+        request,
+        "mangaki/account/import_preview.html",
+        {
+            "imp": list_import,
+            "form": form,
+            "plan": plan,
+            "sections": sections,
+            "favorite_min": plan.mapping.favorite_min,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def status(request, pk: int):
+    imp = get_object_or_404(ListImport.objects.defer("entries"), pk=pk, user=request.user)
+    return JsonResponse(
+        {
+            "status": imp.status,
+            "progress": imp.progress,
+            "total": imp.total,
+            "created": imp.created,
+            "changed": imp.changed,
+            "unchanged": imp.unchanged,
+            "skipped": imp.skipped,
+            "unmatched": imp.unmatched,
+            "error": imp.error,
+            "finished": imp.is_finished,
+        }
+    )

@@ -1,0 +1,67 @@
+"""The real AniList exports against the bundled Kaggle catalogue (known answers)."""
+
+import pytest
+from django.urls import reverse
+
+from mangaki.importers import import_catalog
+from mangaki.models import ListImport, Rating
+from tests.lists.conftest import ANILIST
+
+
+@pytest.mark.django_db
+def test_real_anilist_exports_preview_commit_and_reimport(
+    client, alice, django_capture_on_commit_callbacks
+):
+    import_catalog("data/anime.csv")
+    client.force_login(alice)
+    expected = {
+        # anime: 45 of 50 titles are in the catalogue; 26 of those are unscored (skipped:
+        # a page export has no status); 19 scored ones are created.
+        "anime": {"create": 19, "skip": 26, "unmatched": 5},
+        # manga: the catalogue has no manga, so every entry is listed as unmatched.
+        "manga": {"create": 0, "skip": 0, "unmatched": 50},
+    }
+    for kind, counts in expected.items():
+        with open(ANILIST.format(kind), "rb") as handle:
+            response = client.post(reverse("list-import-upload"), {"file": handle})
+        page = client.get(response.url)
+        for action, n in counts.items():
+            assert f'<span data-count="{action}">{n}</span>'.encode() in page.content, action
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(response.url, {**_defaults(), "confirm": "1"})
+    by_choice = dict(
+        Rating.objects.filter(user=alice).values_list("choice").annotate(n=_count()).order_by()
+    )
+    # Of the 19 scored matches, 16 are scored 7-10 (like), a 6 and a 5 (neutral), a 2 (dislike).
+    assert sum(by_choice.values()) == 19
+    assert by_choice == {"like": 16, "neutral": 2, "dislike": 1}
+    assert Rating.objects.get(user=alice, work__title="Planetes").choice == "like"
+    done = ListImport.objects.filter(user=alice, source="anilist").order_by("pk")
+    assert [(i.status, i.created, i.unmatched) for i in done] == [("done", 19, 5), ("done", 0, 50)]
+
+    with open(ANILIST.format("anime"), "rb") as handle:
+        again = client.post(reverse("list-import-upload"), {"file": handle})
+    page = client.get(again.url)
+    assert b'<span data-count="create">0</span>' in page.content
+    assert b'<span data-count="unchanged">19</span>' in page.content
+    client.post(again.url, {**_defaults(), "confirm": "1"})
+    assert Rating.objects.filter(user=alice).count() == 19
+
+
+def _defaults():
+    return {
+        "favorite_min": 0,
+        "like_min": 7,
+        "neutral_min": 5,
+        "unscored": "neutral",
+        "watching": "score",
+        "on_hold": "score",
+        "dropped": "wontsee",
+        "planned": "willsee",
+    }
+
+
+def _count():
+    from django.db.models import Count
+
+    return Count("id")
