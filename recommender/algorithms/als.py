@@ -24,6 +24,8 @@ from recommender.algorithms import _als_kernels as kernels
 from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
+    as_pairs,
+    check_fitted,
     check_random_state,
     row_chunks,
 )
@@ -133,10 +135,8 @@ class ALS(Recommender):
 
     def predict(self, users, items) -> np.ndarray:
         """Score (user, item) pairs; unknown indices fall back to global mean + known bias."""
-        users = np.asarray(users, dtype=np.int64).ravel()
-        items = np.asarray(items, dtype=np.int64).ravel()
-        if users.shape != items.shape:
-            raise ValueError("users and items must have the same length")
+        check_fitted(self, "user_factors_")
+        users, items = as_pairs(users, items)
         known_u = (users >= 0) & (users < len(self.user_bias_))
         known_i = (items >= 0) & (items < len(self.item_bias_))
         u_rows = np.zeros((len(users), self.user_factors_.shape[1] + 1), self.user_factors_.dtype)
@@ -158,6 +158,7 @@ class ALS(Recommender):
 
             >>> vec, bias = model.fold_in([0, 1], [4.0, 2.0])  # doctest: +SKIP
         """
+        check_fitted(self, "item_factors_")
         items = np.asarray(items, dtype=np.int64).ravel()
         values = np.asarray(values, dtype=np.float64).ravel()
         if items.shape != values.shape:
@@ -180,6 +181,7 @@ class ALS(Recommender):
 
     def predict_folded(self, user_vector, user_bias, items=None) -> np.ndarray:
         """Scores of a folded-in user for ``items`` (every item when None)."""
+        check_fitted(self, "item_factors_")
         if items is None:
             scores = self.item_factors_ @ np.asarray(user_vector, self.item_factors_.dtype)
             return scores.astype(np.float64) + self.item_bias_ + self.global_mean_ + user_bias

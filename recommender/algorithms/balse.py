@@ -148,10 +148,10 @@ class BALSE(Recommender):
 
     def predict_folded(self, als_state, lasso_state, items=None, item_features=None):
         """Blend a folded-in user's scores; items beyond the ALS model follow LASSO alone."""
+        check_fitted(self, "beta_")
         if items is None:
-            n = self.lasso_.item_features_.shape[0] if item_features is None else None
-            n = n if n is not None else item_features.shape[0]
-            items = np.arange(n)
+            tags = self.lasso_.item_features_ if item_features is None else item_features
+            items = np.arange(tags.shape[0])
         items = np.asarray(items, dtype=np.int64).ravel()
         gate = self.gate(items)
         als = self.als_.predict_folded(*als_state, items=items)

@@ -6,7 +6,10 @@ component's deviation from the baseline counts, as a linear function of the user
 item's log number of ratings (so popular works can trust the factor models and rare ones
 the neighbourhood or tag-based models). A ``cold_fraction`` of the works is moved wholly
 to the validation side, and a "never rated" indicator joins the features, so the weights
-also cover cold-start works. The components are finally refitted on all training ratings.
+also cover cold-start works. With ``refit=True`` the components are finally refitted on
+all training ratings: more data, but the weights were learned on the part-fitted models,
+and components whose shrinkage depends on data size (SVD, KNN) then get over-weighted;
+on small data sets prefer ``refit=False``.
 
 The fitted components are kept as learned attributes ``component0_``, ``component1_``...
 (nested estimators, which the npz persistence saves under their own prefix).
@@ -67,8 +70,10 @@ class Blend(Recommender):
         validation_fraction: float = 0.2,
         cold_fraction: float = 0.05,
         reg: float = 10.0,
+        refit: bool = True,
         random_state=None,
     ):
+        self.refit = refit
         self.components = components
         self.validation_fraction = validation_fraction
         self.cold_fraction = cold_fraction
@@ -114,14 +119,16 @@ class Blend(Recommender):
         target = val.values - base
         gram = x.T @ x + self.reg * np.eye(x.shape[1])
         self.weights_ = np.linalg.solve(gram, x.T @ target) if len(target) else np.zeros(len(x.T))
-        # Refit every component on all training ratings; keep their state as flat arrays.
+        if not self.refit:
+            self.global_mean_, self.user_bias_, self.item_bias_ = np.float64(mu), bu, bi
+            self.user_counts_, self.item_counts_ = part.user_counts(), part.item_counts()
+            for index, model in enumerate(models):
+                setattr(self, f"component{index}_", model)
+            return self
         mu, bu, bi = fit_biases(ratings)
         self.global_mean_, self.user_bias_, self.item_bias_ = np.float64(mu), bu, bi
-        # The weights were learned at the counts of the smaller fitting part: scale the full
-        # counts down to that level so that they are not extrapolated.
-        keep = float((~held).mean()) if ratings.nnz else 1.0
-        self.user_counts_ = ratings.user_counts() * keep
-        self.item_counts_ = ratings.item_counts() * keep
+        self.user_counts_ = ratings.user_counts()
+        self.item_counts_ = ratings.item_counts()
         for index, (name, seed) in enumerate(zip(names, seeds, strict=True)):
             setattr(self, f"component{index}_", _component(name, seed).fit(ratings, item_features))
         return self

@@ -1,10 +1,10 @@
 """Save and load fitted estimators as versioned ``.npz`` files, without pickle.
 
 A file holds the class (``module:QualName``, only importable from ``recommender.``), the
-format version, the hyper-parameters as a JSON string and the learned arrays: every
-attribute ending in ``_`` that is a numpy array, a number, a scipy sparse matrix (stored as
-its CSR parts) or a nested estimator (stored under ``<name>/``). Loading uses
-``allow_pickle=False`` and refuses unknown format versions.
+file format version, the class's own ``format_version``, the hyper-parameters as a JSON
+string and the learned arrays: every attribute ending in ``_`` that is a numpy array, a
+number, a scipy sparse matrix (stored as its CSR parts) or a nested estimator (stored under
+``<name>/``). Loading uses ``allow_pickle=False`` and refuses unknown versions.
 
 Example::
 
@@ -97,6 +97,7 @@ def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict) -> None:
             raise TypeError(f"cannot save learned attribute {key!r} of type {type(value)}")
     meta[prefix] = {
         "class": _class_path(model),
+        "class_version": getattr(model, "format_version", 1),
         "params": {k: _encode_param(v) for k, v in model.get_params().items()},
         "kinds": kinds,
     }
@@ -105,6 +106,13 @@ def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict) -> None:
 def _build(prefix: str, arrays, meta: dict) -> Recommender:
     entry = meta[prefix]
     cls = _import_class(entry["class"])
+    # A class bumps format_version when its learned arrays change meaning.
+    saved, current = entry.get("class_version", 1), getattr(cls, "format_version", 1)
+    if saved != current:
+        raise ValueError(
+            f"{entry['class']} was saved with class format version {saved!r}; this code "
+            f"reads version {current!r}. Retrain the model."
+        )
     model = cls(**{k: _decode_param(v) for k, v in entry["params"].items()})
     for name, kind in entry["kinds"].items():
         key = prefix + name

@@ -145,3 +145,8 @@ def test_float64_gives_the_same_model_as_float32():
     double = ALS(rank=4, n_iter=8, random_state=0, dtype="float64").fit(data)
     assert double.user_factors_.dtype == np.float64
     np.testing.assert_allclose(single, double.predict(users, items), atol=1e-3)
+
+
+def test_using_an_unfitted_model_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ALS().predict([0], [0])

@@ -1,4 +1,4 @@
-"""Explanations and persistence details beyond the contract suite."""
+"""Explanations, and persistence details beyond the contract suite."""
 
 from __future__ import annotations
 
@@ -63,3 +63,11 @@ def test_it_refuses_classes_outside_the_recommender_package(tmp_path):
     np.savez(tmp_path / "evil.npz", __meta__=np.asarray(json.dumps(header)))
     with pytest.raises(ValueError, match="refusing"):
         load_model(tmp_path / "evil.npz")
+
+
+def test_it_refuses_a_model_saved_with_another_class_version(tmp_path, monkeypatch):
+    data = RatingMatrix.from_triples([0, 1], [0, 1], [4.0, 2.0])
+    path = save_model(ALS(rank=1, n_iter=1, random_state=0).fit(data), tmp_path / "m.npz")
+    monkeypatch.setattr(ALS, "format_version", 2)
+    with pytest.raises(ValueError, match="class format version 1"):
+        load_model(path)
