@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    MANGAKI_VAR_DIR=/var/lib/mangaki
+    MANGAKI_VAR_DIR=/var/lib/mangaki \
+    NUMBA_CACHE_DIR=/tmp/numba-cache
 
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \

@@ -33,13 +33,34 @@ def explain_tags(coef, item_tag_row, tag_names, k=3) -> list[tuple[str, float]]:
         >>> explain_tags([2.0, 0.5], [0.5, 1.0], ["mecha", "school"], k=3)
         [('mecha', 1.0), ('school', 0.5)]
     """
-    contrib = np.asarray(coef, dtype=np.float64).ravel() * _dense_row(item_tag_row)
-    if len(contrib) != len(tag_names):
-        raise ValueError("coef, item_tag_row and tag_names must have the same length")
-    nonzero = np.flatnonzero(contrib)
-    top = nonzero[np.argsort(-np.abs(contrib[nonzero]), kind="stable")][:k]
-    top = sorted(top, key=lambda j: (contrib[j] < 0, -abs(contrib[j])))
-    return [(tag_names[j], float(contrib[j])) for j in top]
+    row = sp.csr_matrix(_dense_row(item_tag_row)[None, :])
+    return explain_tags_many(coef, row, tag_names, k)[0]
+
+
+def explain_tags_many(coef, item_tag_rows, tag_names, k=3, positive_only=False) -> list[list]:
+    """:func:`explain_tags` for many works at once (one row of ``item_tag_rows`` each).
+
+    ``positive_only`` keeps only the tags that raise the score ("you seem to like ...").
+
+    Example::
+
+        >>> rows = sp.csr_matrix([[1.0, 0.0], [0.5, 1.0]])
+        >>> explain_tags_many([2.0, -1.0], rows, ["mecha", "gore"], k=2)
+        [[('mecha', 2.0)], [('mecha', 1.0), ('gore', -1.0)]]
+    """
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    if item_tag_rows.shape[1] != len(coef) or len(coef) != len(tag_names):
+        raise ValueError("coef, item_tag_rows and tag_names must have the same number of tags")
+    contrib = np.asarray(sp.csr_matrix(item_tag_rows).multiply(coef[None, :]).todense())
+    if positive_only:
+        contrib = np.where(contrib > 0, contrib, 0.0)
+    by_size = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
+    result = []
+    for r, top in enumerate(by_size):
+        top = [j for j in top if contrib[r, j] != 0]
+        top.sort(key=lambda j, r=r: (contrib[r, j] < 0, -abs(contrib[r, j])))
+        result.append([(tag_names[j], float(contrib[r, j])) for j in top])
+    return result
 
 
 def user_taste(coef, tag_names, k=3) -> dict[str, list[tuple[str, float]]]:
@@ -70,15 +91,36 @@ def nearest_liked(item_factors, item, liked_items, k=2) -> list[tuple[int, float
         >>> nearest_liked(factors, 0, [1, 2], k=1)
         [(1, 0.9939)]
     """
+    return nearest_liked_many(item_factors, [item], liked_items, k)[0]
+
+
+def nearest_liked_many(item_factors, items, liked_items, k=2) -> list[list[tuple[int, float]]]:
+    """:func:`nearest_liked` for many items at once: one matrix product, not a loop.
+
+    Example::
+
+        >>> factors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+        >>> nearest_liked_many(factors, [0, 2], [1, 2], k=1)
+        [[(1, 0.9939)], [(1, 0.1104)]]
+    """
     factors = np.asarray(item_factors, dtype=np.float64)
+    items = np.asarray(items, dtype=np.int64).ravel()
     liked = np.unique(np.asarray(liked_items, dtype=np.int64))
-    liked = liked[(liked != item) & (liked >= 0) & (liked < len(factors))]
-    if not 0 <= item < len(factors) or len(liked) == 0:
-        return []
-    target = factors[item]
-    norms = np.linalg.norm(factors[liked], axis=1) * np.linalg.norm(target)
-    valid = norms > 0
-    liked, norms = liked[valid], norms[valid]
-    cosine = factors[liked] @ target / norms
-    order = np.argsort(-cosine, kind="stable")[:k]
-    return [(int(liked[j]), round(float(cosine[j]), 4)) for j in order]
+    liked = liked[(liked >= 0) & (liked < len(factors))]
+    result: list[list[tuple[int, float]]] = [[] for _ in items]
+    inside = np.flatnonzero((items >= 0) & (items < len(factors)))
+    if len(liked) == 0 or len(inside) == 0:
+        return result
+    a, b = factors[items[inside]], factors[liked]
+    norms = np.linalg.norm(a, axis=1)[:, None] * np.linalg.norm(b, axis=1)[None, :]
+    valid = (norms > 0) & (items[inside][:, None] != liked[None, :])
+    cosine = np.divide(a @ b.T, norms, out=np.zeros_like(norms), where=norms > 0)
+    cosine = np.where(valid, cosine, -np.inf)
+    best = np.argsort(-cosine, axis=1, kind="stable")[:, :k]
+    for row, position in enumerate(inside):
+        result[position] = [
+            (int(liked[j]), round(float(cosine[row, j]), 4))
+            for j in best[row]
+            if np.isfinite(cosine[row, j])
+        ]
+    return result

@@ -21,7 +21,7 @@ import redis
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DB_NAME = "mangaki_topology_test"
+DB_NAME = f"mangaki_topology_{os.getpid()}"
 REDIS_DB = 13
 
 pytestmark = [
