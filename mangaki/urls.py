@@ -4,7 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from mangaki.views import account, accounts, dashboard, imports, recommendations, tokens, works
+from mangaki.views import (
+    account,
+    accounts,
+    dashboard,
+    deck,
+    imports,
+    profile,
+    recommendations,
+    tokens,
+    works,
+)
 
 urlpatterns = [
     path("", works.home, name="home"),
@@ -16,8 +26,17 @@ urlpatterns = [
         recommendations.recommendations,
         name="recommendations-category",
     ),
+    path("deck/<slug:category>/", deck.deck_page, name="deck"),
+    path("deck/<slug:category>/rate/", deck.rate, name="deck-rate"),
+    path("deck/<slug:category>/undo/", deck.undo, name="deck-undo"),
+    path(
+        "deck/<slug:category>/recommendations/",
+        deck.recommendations,
+        name="deck-recommendations",
+    ),
+    path("u/<str:username>/", profile.profile, name="profile"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account.settings, name="account"),
     path("account/export/", account.export_all, name="account-export"),

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from mangaki.choices import RATING_VALUES
 from mangaki.models import Rating, TaggedWork, Work
-from recommender.algorithms.explain import user_taste
+from recommender.algorithms.explain import explain_tags_many, nearest_liked_many, user_taste
 from recommender.registry import Bundle, active_bundle
 
 LIKED = {"favorite", "like"}
@@ -183,44 +183,20 @@ def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
     top = items[best]
     score_of = dict(zip(top.tolist(), scores[best].tolist(), strict=True))
     liked = [features.index[w] for w, c in rated if c in LIKED and w in features.index]
-    tags = _top_tags(state[1][0], features.matrix[top], bundle.tag_names, k=3)
-    because = _nearest(bundle.model.als_.item_factors_, top, np.array(liked, dtype=np.int64), k=2)
+    tags = explain_tags_many(
+        state[1][0], features.matrix[top], bundle.tag_names, k=3, positive_only=True
+    )
+    because = nearest_liked_many(bundle.model.als_.item_factors_, top, liked, k=2)
     ids = features.work_ids
     return [
-        (int(ids[item]), round(score_of[item], 4), tags[row], [int(ids[j]) for j in because[row]])
+        (
+            int(ids[item]),
+            round(score_of[item], 4),
+            [(name, round(weight, 4)) for name, weight in tags[row]],
+            [int(ids[j]) for j, _ in because[row]],
+        )
         for row, item in enumerate(top.tolist())
     ]
-
-
-def _top_tags(coef, rows: sp.csr_matrix, tag_names: list[str], k: int) -> list[list]:
-    """For each work, the k tags that raise its score most (LASSO weight x tag weight)."""
-    contributions = rows.multiply(np.asarray(coef)[None, :]).toarray()
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
-    return [
-        [
-            (tag_names[j], round(float(contributions[r, j]), 4))
-            for j in order[r]
-            if contributions[r, j] > 0
-        ]
-        for r in range(len(order))
-    ]
-
-
-def _nearest(factors: np.ndarray, items: np.ndarray, liked: np.ndarray, k: int) -> list[list]:
-    """For each work, the k liked works nearest in item-factor space (cosine), as indices."""
-    out: list[list] = [[] for _ in items]
-    inside = items < len(factors)
-    liked = liked[liked < len(factors)]
-    if len(liked) == 0 or not inside.any():
-        return out
-    a = factors[items[inside]].astype(np.float64)
-    b = factors[liked].astype(np.float64)
-    norms = np.linalg.norm(a, axis=1)[:, None] * np.linalg.norm(b, axis=1)[None, :]
-    cosine = np.divide(a @ b.T, norms, out=np.full(norms.shape, -np.inf), where=norms > 0)
-    best = np.argsort(-cosine, axis=1, kind="stable")[:, :k]
-    for row, index in zip(np.flatnonzero(inside), range(len(best)), strict=True):
-        out[row] = [int(liked[j]) for j in best[index] if np.isfinite(cosine[index, j])]
-    return out
 
 
 def _materialise(result, n: int, include_nsfw: bool) -> list[Recommendation]:
@@ -253,3 +229,26 @@ def taste(user=None, *, ratings: list[tuple[int, str]] | None = None, k: int = 5
     features = _features_for(bundle)
     state = _fold(bundle, features, rated)
     return user_taste(state[1][0], bundle.tag_names, k=k)
+
+
+def score_works(user=None, work_ids=(), *, ratings: list[tuple[int, str]] | None = None) -> dict:
+    """Predicted ratings of a person (folded in, as for :func:`recommend`) for given works,
+    e.g. to order a watchlist; works the model cannot score are left out.
+
+    Example::
+
+        score_works(user, [12, 40])  # -> {12: 1.83, 40: -0.2}
+    """
+    bundle = active_bundle()
+    work_ids = list(work_ids)
+    if bundle is None or not work_ids:
+        return {}
+    rated = _user_ratings(user) if ratings is None else list(ratings)
+    features = _features_for(bundle)
+    state = _fold(bundle, features, rated)
+    known = [int(w) for w in work_ids if int(w) in features.index]
+    if not known:
+        return {}
+    items = np.array([features.index[w] for w in known], dtype=np.int64)
+    scores = bundle.model.predict_folded(*state, items=items, item_features=features.matrix)
+    return dict(zip(known, scores.tolist(), strict=True))

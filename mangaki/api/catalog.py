@@ -5,14 +5,13 @@ They take domain objects and ids, never a request, so pages and scripts can reus
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 
-from mangaki.models import Category, Rating, Work
+from mangaki.models import Work
+from mangaki.services.decks import DECK_SLOTS, deck
 from recommender.registry import active_bundle
 
-DECK_SLOTS = ("popular", "controversial", "top", "pearls", "random")
+__all__ = ["DECK_SLOTS", "RANKINGS", "deck", "similar_work_ids", "similar_works"]
 RANKINGS = ("top", "pearls", "popular", "controversial")
 
 _unit_factors: dict[str, np.ndarray] = {}
@@ -64,28 +63,3 @@ def similar_works(work: Work, user, k: int = 10) -> list[Work]:
         return []
     found = Work.objects.safe_for(user).select_related("category").in_bulk(ids)
     return [found[i] for i in ids if i in found][:k]
-
-
-def deck(user, category: Category, slot: str, n: int = 20) -> list[Work]:
-    """A card deck: ``n`` works of a ranking (or at random) that ``user`` has not rated.
-
-    Example::
-
-        deck(user, Category.objects.get(slug="anime"), "pearls", n=10)
-    """
-    if slot not in DECK_SLOTS:
-        raise ValueError(f"unknown deck slot {slot!r}")
-    works = Work.objects.filter(category=category)
-    if slot != "random":
-        # Rank within the whole category first, so thresholds do not shift as a user rates.
-        works = getattr(works, slot)()
-    works = works.safe_for(user)
-    if user.is_authenticated:
-        works = works.exclude(pk__in=Rating.objects.filter(user=user).values("work_id"))
-    works = works.select_related("category").defer("poster_embedding", "synopsis")
-    if slot != "random":
-        return list(works[:n])
-    ids = list(works.values_list("pk", flat=True))
-    picked = random.sample(ids, min(n, len(ids)))
-    found = works.in_bulk(picked)
-    return [found[i] for i in picked]
