@@ -11,7 +11,19 @@ from recommender.serving import recommend, taste
 @login_required
 def recommendations(request, category: str = "anime"):
     category_obj = get_object_or_404(Category, slug=category)
-    items = recommend(request.user, category_id=category_obj.pk, n=24)
+    try:
+        min_popularity = max(0, int(request.GET.get("min_popularity") or 0))
+    except ValueError:
+        min_popularity = 0
+    # Adult works only for those whose profile allows them, whatever the query says.
+    include_nsfw = request.user.profile.nsfw_ok and request.GET.get("nsfw") == "on"
+    items = recommend(
+        request.user,
+        category_id=category_obj.pk,
+        n=24,
+        include_nsfw=include_nsfw,
+        min_popularity=min_popularity,
+    )
     return render(
         request,
         "mangaki/recommendations.html",
@@ -21,5 +33,7 @@ def recommendations(request, category: str = "anime"):
             "taste": taste(request.user, k=5),
             "model_version": active_version(),
             "n_ratings": request.user.ratings.count(),
+            "min_popularity": min_popularity,
+            "include_nsfw": include_nsfw,
         },
     )

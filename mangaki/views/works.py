@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mangaki.choices import SHORTCUTS, Choice
@@ -113,4 +114,8 @@ def rate(request, pk: int):
         return HttpResponseBadRequest(str(exc))
     if choice != "clear":
         messages.success(request, f"Rated: {Choice(choice).label}")
+    # "Not interested" on the recommendations page returns there; only local URLs are followed.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
     return redirect("work-detail", pk=pk)

@@ -123,3 +123,29 @@ def test_recommendations_page_explains_each_work(client, demo_user, django_asser
 def test_recommendations_page_without_a_model(client, alice, models_dir):
     client.force_login(alice)
     assert "No recommendation model" in client.get("/recommendations/").content.decode()
+
+
+def test_not_interested_removes_a_work_at_once(
+    client, demo_user, django_capture_on_commit_callbacks
+):
+    client.force_login(demo_user)
+    first = client.get("/recommendations/").context["items"][0].work
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/work/{first.pk}/rate/", {"choice": "wontsee", "next": "/recommendations/"}
+        )
+    assert response.status_code == 302 and response["Location"] == "/recommendations/"
+    assert Rating.objects.get(user=demo_user, work=first).choice == "wontsee"
+    assert first.pk not in {r.work.pk for r in client.get("/recommendations/").context["items"]}
+    # An outside "next" is not followed.
+    response = client.post(
+        f"/work/{first.pk}/rate/", {"choice": "wontsee", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == first.get_absolute_url()
+
+
+def test_recommendations_page_filters_by_popularity(client, demo_user):
+    client.force_login(demo_user)
+    items = client.get("/recommendations/", {"min_popularity": "5"}).context["items"]
+    assert items and all(r.work.nb_ratings >= 5 for r in items)
+    assert client.get("/recommendations/", {"min_popularity": "lots"}).status_code == 200
