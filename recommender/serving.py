@@ -21,6 +21,7 @@ from mangaki.choices import RATING_VALUES
 from mangaki.models import Rating, TaggedWork, Work
 from recommender.algorithms.explain import explain_tags_many, nearest_liked_many, user_taste
 from recommender.registry import Bundle, active_bundle
+from recommender.snapshot import tag_matrix
 
 LIKED = {"favorite", "like"}
 FRESH_TTL = 30  # seconds a process reuses the rows of works newer than the model
@@ -84,11 +85,8 @@ class _Features:
                     rows.append(self.index[work_id])
                     cols.append(j)
                     vals.append(weight)
-            fresh = sp.coo_matrix(
-                (vals, (rows, cols)), shape=(len(self.work_ids), base.shape[1])
-            ).tocsr()
-            fresh.sum_duplicates()
-            fresh.data = np.minimum(fresh.data, 1.0)
+            # Same rule as the training snapshot: a tag's strongest source wins.
+            fresh = tag_matrix(rows, cols, vals, (len(self.work_ids), base.shape[1]))
             touched = np.zeros(len(self.work_ids), dtype=bool)
             touched[[self.index[pk] for pk, _, _ in extra]] = True
             padded = sp.vstack([base, sp.csr_matrix((len(new_ids), base.shape[1]))]).tocsr()

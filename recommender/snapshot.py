@@ -80,6 +80,27 @@ def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows[:, 0], rows[:, 1], _VALUES[rows[:, 2]]
 
 
+def tag_matrix(rows, cols, weights, shape: tuple[int, int]) -> sp.csr_matrix:
+    """Works x tags weights; the same tag from two sources (metadata and poster) counts
+    once, at its strongest.
+
+    Example::
+
+        >>> tag_matrix([0, 0], [1, 1], [1.0, 0.4], (1, 2)).toarray().tolist()
+        [[0.0, 1.0]]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float64)
+    if len(weights) == 0:
+        return sp.csr_matrix(shape)
+    keys = rows * shape[1] + cols
+    order = np.argsort(keys, kind="stable")
+    unique, starts = np.unique(keys[order], return_index=True)
+    strongest = np.maximum.reduceat(weights[order], starts)
+    return sp.csr_matrix((strongest, (unique // shape[1], unique % shape[1])), shape=shape)
+
+
 def take_snapshot() -> Snapshot:
     """Ratings of consenting users (``research_ok``) and every work with its tags."""
     taken_at = timezone.now()
@@ -98,20 +119,8 @@ def take_snapshot() -> Snapshot:
     tag_rows = list(TaggedWork.objects.order_by().values_list("work_id", "tag__name", "weight"))
     tag_names = sorted({name for _, name, _ in tag_rows})
     column = {name: j for j, name in enumerate(tag_names)}
-    if tag_rows:
-        ids, names, weights = zip(*tag_rows, strict=True)
-        rows = np.searchsorted(work_ids, np.array(ids, dtype=np.int64))
-        cols = np.array([column[n] for n in names], dtype=np.int64)
-        weights = np.array(weights, dtype=np.float64)
-        # The same tag from two sources (metadata and poster) counts once, at its strongest.
-        keys = rows * len(tag_names) + cols
-        order = np.argsort(keys, kind="stable")
-        unique, starts = np.unique(keys[order], return_index=True)
-        strongest = np.maximum.reduceat(weights[order], starts)
-        features = sp.csr_matrix(
-            (strongest, (unique // len(tag_names), unique % len(tag_names))),
-            shape=(len(work_ids), len(tag_names)),
-        )
-    else:
-        features = sp.csr_matrix((len(work_ids), 0))
+    ids, names, weights = zip(*tag_rows, strict=True) if tag_rows else ((), (), ())
+    rows = np.searchsorted(work_ids, np.array(ids, dtype=np.int64))
+    cols = np.array([column[n] for n in names], dtype=np.int64)
+    features = tag_matrix(rows, cols, weights, (len(work_ids), len(tag_names)))
     return Snapshot(matrix, user_ids, work_ids, features, tag_names, work_category, taken_at)
