@@ -4,9 +4,11 @@ Each row ``u`` of ``own`` holds ``[x_u, bias_u]`` (rank + 1 numbers). The other 
 ``j`` is read as features ``[y_j, 1]`` and its last entry (the other bias) is subtracted from
 the target, so the same kernel solves users against items and items against users:
 
-    min_x  sum_j (r_uj - mu - bias_j - [y_j, 1] . x)^2 + n_u (reg ||x[:k]||^2 + reg_bias x[k]^2)
+    min_x  sum_j (r_uj - mu - bias_j - [y_j, 1] . x)^2
+           + (n_u + prior) (reg ||x[:k]||^2 + reg_bias x[k]^2)
 
-which is ALS-WR's lambda * n_u weighting with an explicit bias.
+which is ALS-WR's lambda * n_u weighting with an explicit bias; ``prior`` (a pseudo-count,
+0 for plain ALS-WR) keeps rows with one or two ratings from fitting them exactly.
 """
 
 from __future__ import annotations
@@ -121,7 +123,9 @@ GRAM_BLOCK = 256
 
 
 @njit(cache=True, fastmath=True, inline="always")
-def _exact_row(other, indices, data, start, n, mu, reg, reg_bias, block_t, target, gram, rhs):
+def _exact_row(
+    other, indices, data, start, n, mu, reg, reg_bias, prior, block_t, target, gram, rhs
+):
     """Exact solution for one row, returned in ``rhs``: the Gram matrix summed over blocks
     of ratings gathered into a small transposed buffer, then a float64 Cholesky solve."""
     dim = block_t.shape[0]
@@ -142,13 +146,13 @@ def _exact_row(other, indices, data, start, n, mu, reg, reg_bias, block_t, targe
                     acc += block_t[d, a] * block_t[e, a]
                 gram[d, e] += acc
     for d in range(k):
-        gram[d, d] += reg * n
-    gram[k, k] += reg_bias * n
+        gram[d, d] += reg * (n + prior)
+    gram[k, k] += reg_bias * (n + prior)
     _cholesky_solve(gram, rhs)
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def cg_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, cg_steps, bounds):
+def cg_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, prior, cg_steps, bounds):
     """Update every row of ``own`` in place with ``cg_steps`` conjugate-gradient steps
     warm-started from its current value (implicit's trick, applied to explicit ALS)."""
     dim = own.shape[1]
@@ -172,8 +176,8 @@ def cg_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, cg_steps,
                 continue
             feats_t = feats_buf[: dim * n].reshape((dim, n))
             _gather(other, indices, data, start, n, mu, feats_t, target)
-            diag[:] = -reg * n
-            diag[dim - 1] = -reg_bias * n
+            diag[:] = -reg * (n + prior)
+            diag[dim - 1] = -reg_bias * (n + prior)
             x[:] = own[u, :]
             # r = F^T (t - F x) - reg x: the residual of the normal equations.
             _residual(feats_t, n, x, target, True, diag, r, s)
@@ -204,7 +208,7 @@ def cg_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, cg_steps,
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def exact_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, bounds):
+def exact_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, prior, bounds):
     """Update every row of ``own`` with its exact least-squares solution."""
     dim = own.shape[1]
     for c in prange(len(bounds) - 1):
@@ -218,7 +222,7 @@ def exact_half_step(indptr, indices, data, other, own, mu, reg, reg_bias, bounds
             if n == 0:
                 own[u, :] = 0.0
                 continue
-            _exact_row(other, indices, data, start, n, mu, reg, reg_bias, block_t, target,
+            _exact_row(other, indices, data, start, n, mu, reg, reg_bias, prior, block_t, target,
                        gram, rhs)  # fmt: skip
             for d in range(dim):
                 own[u, d] = rhs[d]

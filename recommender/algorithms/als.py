@@ -10,8 +10,10 @@ Example::
     >>> from recommender.algorithms.base import RatingMatrix
     >>> data = RatingMatrix.from_triples([0, 0, 1, 1], [0, 1, 0, 1], [4.0, 2.0, 4.0, 2.0])
     >>> model = ALS(rank=2, n_iter=5, random_state=0).fit(data)
-    >>> model.predict([0], [0]).round(1)
-    array([3.9])
+    >>> model.predict([0], [0]).round(1)  # two ratings each: the prior pulls toward the mean
+    array([3.6])
+    >>> ALS(rank=2, n_iter=5, prior=0.0, random_state=0).fit(data).predict([0], [0]).round(1)
+    array([4.])
 """
 
 from __future__ import annotations
@@ -53,10 +55,11 @@ class ALS(Recommender):
         n_iter=10,
         random_state=None,
         dtype="float32",
-        reg_bias=None,
+        reg_bias=0.05,
         solver="cg",
         cg_steps=3,
         init_scale=0.1,
+        prior=30.0,
     ):
         self.rank = rank
         self.reg = reg
@@ -67,12 +70,15 @@ class ALS(Recommender):
         self.solver = solver
         self.cg_steps = cg_steps
         self.init_scale = init_scale
+        self.prior = prior
 
     def _validate(self) -> None:
         if int(self.rank) < 1:
             raise ValueError(f"rank must be >= 1, got {self.rank!r}")
         if self.reg < 0 or (self.reg_bias is not None and self.reg_bias < 0):
             raise ValueError("reg and reg_bias must be >= 0")
+        if self.prior < 0:
+            raise ValueError(f"prior must be >= 0, got {self.prior!r}")
         if int(self.n_iter) < 0:
             raise ValueError(f"n_iter must be >= 0, got {self.n_iter!r}")
         if self.solver not in SOLVERS:
@@ -123,12 +129,12 @@ class ALS(Recommender):
         bounds = row_chunks(indptr)
         if self.solver == "cg":
             kernels.cg_half_step(
-                indptr, indices, data, other, own, mu, self.reg, reg_bias,
+                indptr, indices, data, other, own, mu, self.reg, reg_bias, float(self.prior),
                 int(self.cg_steps), bounds,
             )  # fmt: skip
         else:
             kernels.exact_half_step(
-                indptr, indices, data, other, own, mu, self.reg, reg_bias, bounds
+                indptr, indices, data, other, own, mu, self.reg, reg_bias, float(self.prior), bounds
             )
 
     # -- scoring -------------------------------------------------------------------------
@@ -174,8 +180,8 @@ class ALS(Recommender):
         target = values - self.global_mean_ - self.item_bias_[items]
         gram = feats.T @ feats
         reg_bias = self.reg if self.reg_bias is None else self.reg_bias
-        gram[np.diag_indices(rank)] += self.reg * n
-        gram[rank, rank] += reg_bias * n
+        gram[np.diag_indices(rank)] += self.reg * (n + self.prior)
+        gram[rank, rank] += reg_bias * (n + self.prior)
         solution = np.linalg.solve(gram, feats.T @ target)
         return solution[:rank].astype(self.item_factors_.dtype), float(solution[rank])
 

@@ -5,7 +5,9 @@ the item's number of training ratings: popular works follow ALS, little-known on
 tag-based LASSO. ``beta`` and ``gamma`` are learned (the "Steins gate"): the sub-models are
 fitted on 70% of the training ratings, the gate minimises squared error on the other 30%
 (L-BFGS-B with an analytic gradient, several starts), then the sub-models are refitted on
-everything.
+everything. All ratings of a ``cold_fraction`` of the works also go to validation, so the
+gate sees works with no rating at all (R_j = 0) and learns how little to trust ALS there;
+without them the sigmoid's value at 0 is an extrapolation from works with a few ratings.
 
 Example::
 
@@ -16,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import minimize
@@ -28,13 +31,14 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     check_random_state,
+    validation_split,
 )
 from recommender.algorithms.lasso import Lasso
 
 logger = logging.getLogger(__name__)
 
 
-def _clone(model: Recommender | None, default: type[Recommender], seed) -> Recommender:
+def _clone(model: Recommender | None, default: Callable[..., Recommender], seed) -> Recommender:
     if model is None:
         return default(random_state=seed)
     params = model.get_params()
@@ -79,6 +83,7 @@ def fit_gate(counts, r_als, r_lasso, target, starts=None) -> tuple[float, float]
                           bounds=[(1e-3, 1e3), (-10.0, 10.0 + counts.max() / scale)])  # fmt: skip
         if best is None or result.fun < best.fun:
             best = result
+    assert best is not None  # starts is never empty
     return float(best.x[0] / scale), float(best.x[1] * scale)
 
 
@@ -88,25 +93,26 @@ class BALSE(Recommender):
     Learned: ``beta_``, ``gamma_``, ``item_counts_``, ``als_``, ``lasso_``.
     """
 
-    def __init__(self, als=None, lasso=None, validation_fraction=0.3, random_state=None):
+    def __init__(
+        self, als=None, lasso=None, validation_fraction=0.3, cold_fraction=0.05, random_state=None
+    ):
         self.als = als
         self.lasso = lasso
         self.validation_fraction = validation_fraction
+        self.cold_fraction = cold_fraction
         self.random_state = random_state
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> BALSE:
         """Learn the gate on a validation split, then refit both models on all ratings."""
         if not 0.0 < self.validation_fraction < 1.0:
             raise ValueError("validation_fraction must lie in (0, 1)")
+        if not 0.0 <= self.cold_fraction < 1.0:
+            raise ValueError("cold_fraction must lie in [0, 1)")
         if ratings.nnz < 2:
             raise ValueError("BALSE needs at least two ratings (one to train, one to validate)")
         rng = check_random_state(self.random_state)
         seed = int(rng.integers(2**31 - 1))
-        held_out = rng.random(ratings.nnz) < self.validation_fraction
-        if held_out.all() or not held_out.any():
-            held_out[:] = False
-            held_out[rng.integers(ratings.nnz)] = True
-        train, valid = ratings.subset(~held_out), ratings.subset(held_out)
+        train, valid = validation_split(ratings, self.validation_fraction, self.cold_fraction, rng)
 
         als = _clone(self.als, ALS, seed).fit(train, item_features)
         lasso = _clone(self.lasso, Lasso, seed).fit(train, item_features)

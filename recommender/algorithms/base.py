@@ -153,6 +153,25 @@ def check_random_state(seed) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def validation_split(
+    ratings: RatingMatrix, fraction: float, cold_fraction: float, rng: np.random.Generator
+) -> tuple[RatingMatrix, RatingMatrix]:
+    """Split ``ratings`` into (fit part, validation part) for learning how to combine models.
+
+    A random ``fraction`` of the ratings, plus *all* ratings of a random ``cold_fraction``
+    of the rated items, go to validation: the combination then also sees items the
+    sub-models never saw, as in production where new works arrive unrated. The fit part
+    keeps at least one rating and validation gets at least one.
+    """
+    rated = np.flatnonzero(ratings.item_counts() > 0)
+    cold = rng.choice(rated, size=int(round(cold_fraction * len(rated))), replace=False)
+    held = (rng.random(ratings.nnz) < fraction) | np.isin(ratings.items, cold)
+    if held.all() or not held.any():
+        held[:] = False
+        held[rng.integers(ratings.nnz)] = True
+    return ratings.subset(~held), ratings.subset(held)
+
+
 def row_chunks(indptr: np.ndarray, n_chunks: int = 64) -> np.ndarray:
     """Boundaries of contiguous row ranges holding about the same number of entries.
 

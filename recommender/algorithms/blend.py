@@ -32,11 +32,17 @@ import importlib
 
 import numpy as np
 
-from recommender.algorithms.base import RatingMatrix, Recommender, check_random_state
+from recommender.algorithms.base import (
+    RatingMatrix,
+    Recommender,
+    check_random_state,
+    validation_split,
+)
 from recommender.algorithms.baseline import bias_prediction, fit_biases, known_rows
 
 # Component name -> (module, class, keyword arguments).
 COMPONENTS = {
+    "als": ("als", "ALS", {}),
     "knn-item": ("knn", "KNN", {"kind": "item"}),
     "knn-user": ("knn", "KNN", {"kind": "user"}),
     "svd": ("svd", "TruncatedSVD", {}),
@@ -66,7 +72,7 @@ class Blend(Recommender):
 
     def __init__(
         self,
-        components: tuple = ("fm", "knn-item", "knn-user", "svd", "neural", "lasso"),
+        components: tuple = ("fm", "als", "knn-item", "knn-user", "svd", "neural", "lasso"),
         validation_fraction: float = 0.2,
         cold_fraction: float = 0.05,
         reg: float = 10.0,
@@ -98,7 +104,9 @@ class Blend(Recommender):
     def _design(self, models, users, items, user_counts, item_counts, base) -> np.ndarray:
         support = _support_features(users, items, user_counts, item_counts)
         deviations = [m.predict(users, items).astype(np.float64) - base for m in models]
-        return np.hstack([d[:, None] * support for d in deviations])
+        # The support columns alone correct the bias prediction itself: works with one or
+        # two ratings, and never-rated ones, are not rated like the average work.
+        return np.hstack([support] + [d[:, None] * support for d in deviations])
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> Blend:
         names = self._names()
@@ -106,10 +114,7 @@ class Blend(Recommender):
         rng = check_random_state(self.random_state)
         # Some works go entirely to validation, so that the weights also learn how far
         # to trust each component on works it has never seen.
-        rated = np.flatnonzero(ratings.item_counts() > 0)
-        cold = rng.choice(rated, size=int(round(self.cold_fraction * len(rated))), replace=False)
-        held = (rng.random(ratings.nnz) < self.validation_fraction) | np.isin(ratings.items, cold)
-        part, val = ratings.subset(~held), ratings.subset(held)
+        part, val = validation_split(ratings, self.validation_fraction, self.cold_fraction, rng)
         models = [
             _component(n, s).fit(part, item_features) for n, s in zip(names, seeds, strict=True)
         ]

@@ -83,7 +83,7 @@ def build_fm_module(ratings, features, implicit, n_factors, generator):
     from torch import nn
 
     mu, bu, bi = fit_biases(ratings)
-    module = _bias_module(*ratings.shape, n_factors, mu, bu, bi, generator)
+    module = _bias_module(ratings.n_users, ratings.n_items, n_factors, mu, bu, bi, generator)
     n_tags = features.shape[1]
     module.tag_weights = nn.Parameter(torch.zeros(n_tags))
     module.tag_factors = nn.Parameter(torch.empty(n_tags, n_factors))

@@ -141,7 +141,7 @@ def save_model(model: Recommender, path: str | os.PathLike) -> Path:
     arrays[_META] = np.asarray(json.dumps(header))
     path = Path(path)
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.savez(handle, allow_pickle=False, **arrays)
     return path
 
 

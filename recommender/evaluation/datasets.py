@@ -26,9 +26,13 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from recommender.algorithms.base import RatingMatrix
 
 MANGAKI_CHOICES = {
     "favorite": 4.0,
@@ -93,7 +97,7 @@ def detect_scale(values: np.ndarray) -> RatingScale:
 class Dataset:
     """Ratings with contiguous indices, optional item tags and, for MovieLens, its folds."""
 
-    ratings: object  # recommender.algorithms.base.RatingMatrix
+    ratings: RatingMatrix
     user_ids: np.ndarray
     item_ids: np.ndarray
     scale: RatingScale

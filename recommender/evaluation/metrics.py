@@ -32,7 +32,7 @@ def rmse(y_true, y_pred) -> np.float64:
         1.4142135623730951
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    return np.float64(np.sqrt(np.mean((y_true - y_pred) ** 2))) if len(y_true) else np.nan
+    return np.float64(np.sqrt(np.mean((y_true - y_pred) ** 2)) if len(y_true) else np.nan)
 
 
 def mae(y_true, y_pred) -> np.float64:
@@ -44,7 +44,7 @@ def mae(y_true, y_pred) -> np.float64:
         1.0
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    return np.float64(np.mean(np.abs(y_true - y_pred))) if len(y_true) else np.nan
+    return np.float64(np.mean(np.abs(y_true - y_pred)) if len(y_true) else np.nan)
 
 
 def _pair(y_true, y_pred):

@@ -87,7 +87,7 @@ def analyse_batch(
     probabilities = head.predict_proba(embeddings) if head is not None else None
     for row, analysis in enumerate(good):
         analysis.embedding = embeddings[row].copy()
-        if probabilities is not None:
+        if head is not None and probabilities is not None:
             analysis.predicted_tags = head.tags_from_proba(probabilities[row])
     return results
 

@@ -93,7 +93,8 @@ class ColourNamer:
         lab[:, 1:] *= self.chroma_boost
         distances = np.linalg.norm(lab[:, None, :] - self._lab[None, :, :], axis=-1)
         nearest = np.full((len(lab), len(self.names)), np.inf)
-        np.minimum.at(nearest, (slice(None), self._owner), distances)
+        # numpy's stubs do not accept a (slice, array) index for ufunc.at; numpy does.
+        np.minimum.at(nearest, (slice(None), self._owner), distances)  # type: ignore[arg-type]
         logits = -nearest / TEMPERATURE
         logits -= logits.max(axis=1, keepdims=True)
         weights = np.exp(logits)

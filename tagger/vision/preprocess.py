@@ -138,7 +138,7 @@ def load_poster(
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=FORMATS)
             # Image.open reads only the header: check the size before decoding any pixel.
             _check_dimensions(image.width, image.height, max_pixels)
             image.seek(0)

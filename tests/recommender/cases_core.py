@@ -14,15 +14,15 @@ from recommender.algorithms.lasso import Lasso
 CASES = [
     (
         "als",
-        lambda random_state=0: ALS(rank=20, reg=0.13, reg_bias=0.05, random_state=random_state),
-        {"ml100k_rmse": 0.935, "planted_ratio": 0.3},
+        lambda random_state=0: ALS(random_state=random_state),  # the defaults
+        # The default prior (30 pseudo-ratings) shrinks this small dense world a little more
+        # than plain ALS-WR would (0.30 -> 0.303 of the spread); it pays off on real data.
+        {"ml100k_rmse": 0.925, "planted_ratio": 0.32},
     ),
     (
         "als-cholesky",
-        lambda random_state=0: ALS(
-            rank=10, reg=0.13, reg_bias=0.05, solver="cholesky", random_state=random_state
-        ),
-        {"ml100k_rmse": 0.94, "planted_ratio": 0.3},
+        lambda random_state=0: ALS(rank=10, solver="cholesky", random_state=random_state),
+        {"ml100k_rmse": 0.94, "planted_ratio": 0.32},
     ),
     (
         "lasso",
@@ -31,11 +31,7 @@ CASES = [
     ),
     (
         "balse",
-        lambda random_state=0: BALSE(
-            als=ALS(rank=20, reg=0.13, reg_bias=0.05),
-            lasso=Lasso(alpha=0.05),
-            random_state=random_state,
-        ),
+        lambda random_state=0: BALSE(random_state=random_state),  # ALS and LASSO defaults
         {"needs_features": True, "ml100k_rmse": 0.935, "planted_ratio": 0.2},
     ),
 ]

@@ -46,13 +46,15 @@ def test_cg_and_exact_solvers_reach_the_same_model():
 def test_each_user_vector_is_the_alsw_wr_least_squares_solution():
     # After the final half-step every user solves its own ridge problem exactly.
     data, _, _ = planted_low_rank(noise=0.5, n_users=30, n_items=25)
-    model = ALS(rank=4, reg=0.3, reg_bias=0.1, n_iter=5, solver="cholesky", random_state=0)
+    model = ALS(
+        rank=4, reg=0.3, reg_bias=0.1, prior=3.0, n_iter=5, solver="cholesky", random_state=0
+    )
     model.fit(data)
     u = 7
     rated = data.items[data.users == u]
     target = data.values[data.users == u] - model.global_mean_ - model.item_bias_[rated]
     feats = np.hstack([model.item_factors_[rated], np.ones((len(rated), 1))])
-    penalty = np.diag([0.3] * 4 + [0.1]) * len(rated)
+    penalty = np.diag([0.3] * 4 + [0.1]) * (len(rated) + 3.0)  # (n_u + prior) weighting
     expected = np.linalg.solve(feats.T @ feats + penalty, feats.T @ target)
     np.testing.assert_allclose(model.user_factors_[u], expected[:4], atol=1e-4)
     assert model.user_bias_[u] == pytest.approx(expected[4], abs=1e-4)
