@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.algorithms.neighbours import cosine_neighbours
+
 
 def _dense_row(row) -> np.ndarray:
     if sp.issparse(row):
@@ -57,8 +59,10 @@ def explain_tags_many(coef, item_tag_rows, tag_names, k=3, positive_only=False) 
     by_size = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
     result = []
     for r, top in enumerate(by_size):
-        top = [j for j in top if contrib[r, j] != 0]
-        top.sort(key=lambda j, r=r: (contrib[r, j] < 0, -abs(contrib[r, j])))
+        top = top[contrib[r, top] != 0]
+        # Positive contributions first, each sign by decreasing size.
+        values = contrib[r, top]
+        top = top[np.lexsort((-np.abs(values), values < 0))]
         result.append([(tag_names[j], float(contrib[r, j])) for j in top])
     return result
 
@@ -103,24 +107,5 @@ def nearest_liked_many(item_factors, items, liked_items, k=2) -> list[list[tuple
         >>> nearest_liked_many(factors, [0, 2], [1, 2], k=1)
         [[(1, 0.9939)], [(1, 0.1104)]]
     """
-    factors = np.asarray(item_factors, dtype=np.float64)
-    items = np.asarray(items, dtype=np.int64).ravel()
-    liked = np.unique(np.asarray(liked_items, dtype=np.int64))
-    liked = liked[(liked >= 0) & (liked < len(factors))]
-    result: list[list[tuple[int, float]]] = [[] for _ in items]
-    inside = np.flatnonzero((items >= 0) & (items < len(factors)))
-    if len(liked) == 0 or len(inside) == 0:
-        return result
-    a, b = factors[items[inside]], factors[liked]
-    norms = np.linalg.norm(a, axis=1)[:, None] * np.linalg.norm(b, axis=1)[None, :]
-    valid = (norms > 0) & (items[inside][:, None] != liked[None, :])
-    cosine = np.divide(a @ b.T, norms, out=np.zeros_like(norms), where=norms > 0)
-    cosine = np.where(valid, cosine, -np.inf)
-    best = np.argsort(-cosine, axis=1, kind="stable")[:, :k]
-    for row, position in enumerate(inside):
-        result[position] = [
-            (int(liked[j]), round(float(cosine[row, j]), 4))
-            for j in best[row]
-            if np.isfinite(cosine[row, j])
-        ]
-    return result
+    liked = np.asarray(liked_items, dtype=np.int64).ravel()
+    return cosine_neighbours(item_factors, items, k, candidates=liked)
