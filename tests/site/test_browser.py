@@ -1,8 +1,10 @@
 """A new visitor's first visit, in headless Chromium: rate 10 cards by keyboard, see
 explained recommendations, sign up and keep the ratings, add to the watchlist, see the
-profile. Screenshots at desktop and phone width go to the test's tmp dir (and to
+profile, find a work by an alternative title from the header's suggestions, explore the taste
+map. Screenshots at desktop and phone width go to the test's tmp dir (and to
 $MANGAKI_SCREENSHOTS when set, e.g. docs/screenshots)."""
 
+import math
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
 
-from mangaki.models import Rating
+from mangaki.models import Rating, Work, WorkTitle
 
 CHROMIUM = Path("/usr/bin/chromium")
 DESKTOP = {"width": 1280, "height": 800}
@@ -129,8 +131,67 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
     assert page.locator("section[class*='ratings-']").count() >= 5
     _shoot(page, shots, "profile")
 
+    # Search by an alternative title, choose the suggestion with the keyboard.
+    kimi = _db(lambda: Work.objects.get(title="Kimi no Na wa."))
+    _db(lambda: WorkTitle.objects.create(work=kimi, title="Your Name", language="en"))
+    page.locator("#q").press_sequentially("your na", delay=40)
+    first = page.locator("#q-suggestions [role=option]").first
+    first.wait_for()
+    assert page.locator("#q").get_attribute("aria-expanded") == "true"
+    assert "Kimi no Na wa." in first.inner_text()
+    assert "also known as Your Name" in first.inner_text()
+    page.keyboard.press("ArrowDown")
+    assert first.get_attribute("aria-selected") == "true"
+    assert page.locator("#q").get_attribute("aria-activedescendant") == first.get_attribute("id")
+    _shoot(page, shots, "search")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/work/{kimi.pk}/")
+    assert "Kimi no Na wa." in page.locator("h1").inner_text()
+
+    # The taste map: the person's arrow, a title on hover, a work page on click.
+    page.get_by_role("link", name="Taste map").click()
+    page.wait_for_selector(".taste-map-plot circle")
+    assert page.locator(".taste-map-plot .you-arrow").count() == 1
+    assert page.locator(".taste-map-plot circle.rated").count() >= 5
+    payload = page.evaluate("JSON.parse(document.getElementById('taste-map-data').textContent)")
+    dot = page.locator(".taste-map-plot circle.rated").last  # rated dots are drawn on top
+    work_id, _, _, title, _, _ = payload["works"][int(dot.get_attribute("data-i"))]
+    page.locator(".taste-map").evaluate("figure => figure.scrollIntoView()")
+    dot.hover()
+    assert title in page.locator("#taste-map-tip").inner_text()
+    _shoot(page, shots, "taste-map")
+    dot.hover()
+    dot.click()
+    page.wait_for_url(f"**/work/{work_id}/")
+
+    # On a phone a first tap near a dot shows its title, a second one opens the work.
+    phone = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True).new_page()
+    phone.route(
+        "**/*",
+        lambda route: route.continue_()
+        if route.request.url.startswith(live_server.url)
+        else route.abort(),
+    )
+    phone.goto(f"{live_server.url}/taste-map/anime/")
+    payload = phone.evaluate("JSON.parse(document.getElementById('taste-map-data').textContent)")
+    points = [(x, y) for _, x, y, *_ in payload["works"]]
+    # The dot furthest from any other, so that a finger's imprecision cannot matter.
+    lonely = max(
+        range(len(points)),
+        key=lambda i: min(math.dist(points[i], q) for j, q in enumerate(points) if j != i),
+    )
+    dot = phone.locator(f".taste-map-plot circle[data-i='{lonely}']")
+    work_id, _, _, title, _, _ = payload["works"][lonely]
+    dot.tap()
+    assert title in phone.locator("#taste-map-tip").inner_text()
+    dot.tap()
+    phone.wait_for_url(f"**/work/{work_id}/")
+    phone.context.close()
+
     assert sorted(p.name for p in shots.iterdir()) == sorted(
-        f"{n}-{s}.png" for n in ("deck", "recommendations", "profile") for s in ("desktop", "phone")
+        f"{n}-{s}.png"
+        for n in ("deck", "recommendations", "profile", "search", "taste-map")
+        for s in ("desktop", "phone")
     )
     if os.environ.get("MANGAKI_SCREENSHOTS"):
         shutil.copytree(shots, os.environ["MANGAKI_SCREENSHOTS"], dirs_exist_ok=True)

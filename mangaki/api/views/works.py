@@ -46,7 +46,7 @@ class WorkList(generics.ListAPIView):
                 pk__in=TaggedWork.objects.filter(tag__slug=params["tag"]).values("work_id")
             )
         if params.get("q", "").strip():
-            works = works.search(params["q"])
+            return works.search(params["q"])  # best match first
         return works.popular()
 
 
@@ -105,12 +105,13 @@ class Ranking(generics.ListAPIView):
     examples=[examples.AUTOCOMPLETE],
 )
 class Autocomplete(APIView):
-    """Works whose title or an alternative title contains ``q`` (case and accents ignored)."""
+    """Works whose title or an alternative title matches ``q`` (case and accents ignored),
+    best match first: the same search as the site's."""
 
     def get(self, request):
         params = query_params(AutocompleteQuerySerializer, request)
         works = Work.objects.safe_for(request.user).select_related("category").search(params["q"])
         if "category" in params:
             works = works.filter(category__slug=params["category"])
-        works = works.only("pk", "title", "start_date", "category__slug").popular()
+        works = works.only("pk", "title", "start_date", "category__slug")
         return Response(AutocompleteSerializer(works[: params["limit"]], many=True).data)

@@ -1,0 +1,144 @@
+"""The taste map: a category's works in the plane of the active model's item factors, and
+where the person's taste points (docs/site.md, "Taste map").
+
+The plane (a PCA of the ALS item factors of the category's most rated works) is computed
+once per model version and category and kept in this process; a request only folds the
+person in (milliseconds) and reads the titles of the works shown.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from mangaki.models import Category, Work
+from recommender.algorithms.projection import Plane, principal_plane
+from recommender.registry import Bundle, active_bundle
+from recommender.serving import _features_for, _fold, _user_ratings
+
+#: Works drawn on the map: the category's most rated in the model's training data.
+MAP_SIZE = 1500
+#: The user's marker sits this far out in the cloud of works (a quantile of their radii).
+MARKER_QUANTILE = 0.9
+DIGITS = 3
+#: Unrated works listed as lying furthest in the user's direction.
+TOWARD = 5
+
+
+@dataclass(frozen=True)
+class _Layout:
+    plane: Plane
+    items: np.ndarray  # model rows of the works drawn, most rated first
+    scale: float  # divides coordinates so that the drawn works fit in [-1, 1]
+    radius: float  # where the user's marker goes, in scaled units
+
+
+_layouts: dict[tuple[str, int], _Layout] = {}
+_lock = threading.Lock()
+
+
+def _layout(bundle: Bundle, category_id: int) -> _Layout:
+    key = (bundle.version, category_id)
+    layout = _layouts.get(key)
+    if layout is None:
+        with _lock:
+            layout = _layouts.get(key)
+            if layout is None:
+                layout = _compute_layout(bundle, category_id)
+                if any(version != bundle.version for version, _ in _layouts):
+                    _layouts.clear()  # one model's layouts per process
+                _layouts[key] = layout
+    return layout
+
+
+def _compute_layout(bundle: Bundle, category_id: int) -> _Layout:
+    factors = bundle.model.als_.item_factors_
+    counts = np.asarray(bundle.model.item_counts_)
+    in_category = np.flatnonzero(bundle.work_category[: len(factors)] == category_id)
+    rated = in_category[counts[in_category] > 0]
+    order = np.argsort(-counts[rated], kind="stable")
+    items = rated[order][:MAP_SIZE]
+    plane = principal_plane(factors[items])
+    coords = plane.project(factors[items]) if len(items) else np.zeros((0, 2))
+    radii = np.hypot(coords[:, 0], coords[:, 1])
+    scale = float(radii.max()) if len(radii) and radii.max() > 0 else 1.0
+    radius = float(np.quantile(radii, MARKER_QUANTILE)) / scale if len(radii) else 0.0
+    return _Layout(plane=plane, items=items, scale=scale, radius=radius)
+
+
+def taste_map(
+    category: Category,
+    user=None,
+    *,
+    ratings: list[tuple[int, str]] | None = None,
+    include_nsfw: bool = False,
+) -> dict | None:
+    """The map's payload for a signed-in ``user`` or a visitor's session ``ratings``;
+    None when no model is active yet.
+
+    ``works`` rows are ``[id, x, y, title, choice or "", predicted score]`` with x and y in
+    [-1, 1]; ``you`` is the user's marker ``[x, y]`` (None without ratings the model
+    knows), ``toward`` the five unrated works furthest in that direction.
+
+    Example::
+
+        taste_map(anime, request.user)["works"][0]  # [42, 0.12, -0.5, "Akira", "like", 1.8]
+    """
+    bundle = active_bundle()
+    if bundle is None:
+        return None
+    layout = _layout(bundle, category.pk)
+    rated = _user_ratings(user) if ratings is None else list(ratings)
+    features = _features_for(bundle)
+    als_state, lasso_state = _fold(bundle, features, rated)
+    choice_of = dict(rated)
+
+    # The user's rated works of this category are drawn even when not among the most rated.
+    known = len(bundle.model.als_.item_factors_)
+    extra = [
+        i
+        for w, _ in rated
+        if (i := bundle.work_index.get(w)) is not None
+        and i < known
+        and bundle.work_category[i] == category.pk
+    ]
+    items = np.unique(np.concatenate([layout.items, np.array(extra, dtype=np.int64)]))
+    if not include_nsfw:
+        items = items[~bundle.work_nsfw[items].astype(bool)]
+    ids = bundle.work_ids[items]
+    # The database has the last word: deleted works and works now marked adult drop out.
+    visible = Work.objects.filter(pk__in=ids.tolist(), category=category)
+    if not include_nsfw:
+        visible = visible.filter(nsfw=False)
+    titles = dict(visible.values_list("pk", "title"))
+
+    shown = np.array([w in titles for w in ids.tolist()], dtype=bool)
+    items, ids = items[shown], ids[shown]
+    coords = layout.plane.project(bundle.model.als_.item_factors_[items]) / layout.scale
+    scores = bundle.model.predict_folded(
+        als_state, lasso_state, items=items, item_features=features.matrix
+    )
+    works = [
+        [w, round(x, DIGITS), round(y, DIGITS), titles[w], choice_of.get(w, ""), round(score, 2)]
+        for w, (x, y), score in zip(ids.tolist(), coords.tolist(), scores.tolist(), strict=True)
+    ]
+
+    you, toward = None, []
+    direction = layout.plane.direction(als_state[0])
+    length = float(np.hypot(*direction))
+    if length > 0:
+        unit = direction / length
+        you = [round(float(v), DIGITS) for v in unit * layout.radius]
+        along = np.where([w not in choice_of for w in ids.tolist()], coords @ unit, -np.inf)
+        best = np.argsort(-along, kind="stable")[:TOWARD]
+        toward = [[int(ids[k]), titles[int(ids[k])]] for k in best if np.isfinite(along[k])]
+    return {
+        "version": bundle.version,
+        "works": works,
+        "you": you,
+        "toward": toward,
+        "explained": [round(float(v), DIGITS) for v in layout.plane.explained],
+        "rated_here": len(extra),
+    }
