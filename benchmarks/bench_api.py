@@ -36,15 +36,12 @@ START, END = "<!-- bench_api:start -->", "<!-- bench_api:end -->"
 def _build_site(n_works: int, n_users: int, params: dict):
     from django.core.management import call_command
 
-    from mangaki.importers import import_catalog
+    from benchmarks.bench_serving import import_catalogue_head
     from mangaki.services.demo import seed_demo
     from recommender.training import train
 
     call_command("migrate", verbosity=0)
-    lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()
-    head = Path(os.environ["MANGAKI_VAR_DIR"]) / "catalogue.csv"
-    head.write_text("\n".join(lines[: n_works + 1]) + "\n", encoding="utf-8")
-    import_catalog(head)
+    import_catalogue_head(n_works, Path(os.environ["MANGAKI_VAR_DIR"]))
     seed_demo(n_users=n_users, seed=7)
     return train("benchmark", params)
 

@@ -1,12 +1,11 @@
 """Serving latency and snapshot time, on a real database.
 
-    createdb -h 127.0.0.1 -U postgres mangaki_bench   # once
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mangaki_bench \\
         python -m benchmarks.bench_serving --ratings 1000000 --works 10000
 
-Prints: the time to snapshot the ratings into arrays, and p50/p95 of one uncached
-``recommend()`` call (fold-in of the user's current ratings, scoring, explanations and
-the database reads) for a user with 300 ratings.
+The database is created if it does not exist. Prints: the time to snapshot the ratings
+into arrays, and p50/p95 of one uncached ``recommend()`` call (fold-in of the user's
+current ratings, scoring, explanations and the database reads) for a user with 300 ratings.
 """
 
 from __future__ import annotations
@@ -23,23 +22,55 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def ensure_database() -> None:
+    """Create the PostgreSQL database that ``DATABASE_URL`` names, if it does not exist."""
+    import psycopg2
+    from django.conf import settings
+    from psycopg2 import sql
+
+    if not settings.IS_POSTGRES:
+        raise SystemExit("point DATABASE_URL at a PostgreSQL database made for this benchmark")
+    db = settings.DATABASES["default"]
+    server = psycopg2.connect(
+        dbname="postgres",
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+    )
+    server.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    try:
+        with server.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+    finally:
+        server.close()
+
+
+def import_catalogue_head(n_works: int, folder: Path) -> None:
+    """Import the first ``n_works`` works of the bundled catalogue (with their genres)."""
+    from mangaki.importers import import_catalog
+
+    lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[: n_works + 1]
+    head = folder / "bench-catalogue.csv"
+    head.parent.mkdir(exist_ok=True)
+    head.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_catalog(head)
+
+
 def _populate(n_works: int, n_ratings: int, seed: int) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
 
     from mangaki.choices import Choice
-    from mangaki.importers import import_catalog
     from mangaki.models import Profile, Rating, Work
 
     call_command("migrate", verbosity=0)
     if Rating.objects.count() >= n_ratings and Work.objects.count() >= n_works:
         return
-    lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[: n_works + 1]
-    head = ROOT / "var" / "bench-catalogue.csv"
-    head.parent.mkdir(exist_ok=True)
-    head.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import_catalog(head)
+    import_catalogue_head(n_works, ROOT / "var")
     Rating.objects.all().delete()
     User = get_user_model()
     per_user = 100
@@ -85,7 +116,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     django.setup()
-    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from mangaki.models import Category, Rating
@@ -93,8 +123,7 @@ def main() -> None:
     from recommender.snapshot import take_snapshot
     from recommender.training import train
 
-    if not settings.IS_POSTGRES:
-        raise SystemExit("point DATABASE_URL at a PostgreSQL database made for this benchmark")
+    ensure_database()
     t = time.perf_counter()
     _populate(args.works, args.ratings, args.seed)
     print(f"populated in {time.perf_counter() - t:.1f} s")
