@@ -163,6 +163,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the footer's language choice outlives the browser session
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ from django.db.models import Q
 
 from mangaki.choices import RATING_VALUES
 from mangaki.models import Rating, TaggedWork, Work
+from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.explain import explain_tags_many, nearest_liked_many, user_taste
 from recommender.registry import Bundle, active_bundle
 from recommender.snapshot import tag_matrix
@@ -50,8 +52,10 @@ def bump_ratings_version(user_id: int) -> None:
             cache.set(key, 1, None)
 
 
-class _Features:
-    """The model's item tag matrix, extended with works newer than the model."""
+class Features:
+    """The model's item tag matrix, extended with works newer than the model: ``matrix``
+    (works x tags), and for each of its rows ``work_ids``, ``category`` and ``nsfw``;
+    ``index`` maps a work id to its row."""
 
     def __init__(self, bundle: Bundle) -> None:
         base = bundle.model.lasso_.item_features_.tocsr()
@@ -95,25 +99,45 @@ class _Features:
         self.matrix = matrix
 
 
-_features: dict[str, tuple[float, _Features]] = {}
+_features: dict[str, tuple[float, Features]] = {}
 
 
-def _features_for(bundle: Bundle) -> _Features:
-    import time
+def features_for(bundle: Bundle) -> Features:
+    """The :class:`Features` of ``bundle``'s model, kept in this process and rebuilt after
+    ``FRESH_TTL`` seconds, so that works created or re-tagged since are scored.
 
+    Example::
+
+        features_for(active_bundle()).index[work.pk]  # the work's row in the tag matrix
+    """
     cached = _features.get(bundle.version)
     if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
-        cached = (time.monotonic(), _Features(bundle))
+        cached = (time.monotonic(), Features(bundle))
         _features.clear()
         _features[bundle.version] = cached
     return cached[1]
 
 
-def _user_ratings(user) -> list[tuple[int, str]]:
+def user_ratings(user) -> list[tuple[int, str]]:
+    """A member's ratings as ``(work id, choice)`` pairs, the input of :func:`fold`.
+
+    Example::
+
+        user_ratings(alice)  # -> [(12, "like"), (40, "wontsee")]
+    """
     return list(Rating.objects.filter(user=user).values_list("work_id", "choice"))
 
 
-def _fold(bundle: Bundle, features: _Features, ratings):
+def fold(bundle: Bundle, features: Features, ratings):
+    """A person's state in ``bundle``'s model, folded in from their ``ratings`` ((work id,
+    choice) pairs; works the model cannot place are ignored): ``(als_state, lasso_state)``,
+    ready for ``bundle.model.predict_folded``. Milliseconds, no retraining.
+
+    Example::
+
+        state = fold(bundle, features_for(bundle), user_ratings(alice))
+        bundle.model.predict_folded(*state, items=rows, item_features=features.matrix)
+    """
     items = np.array([features.index.get(w, -1) for w, _ in ratings], dtype=np.int64)
     values = np.array([RATING_VALUES[c] for _, c in ratings], dtype=np.float64)
     known = items >= 0
@@ -131,7 +155,13 @@ def recommend(
     exclude: set[int] | frozenset[int] = frozenset(),
 ) -> list[Recommendation]:
     """Recommendations for a signed-in ``user`` or for an anonymous visitor's ``ratings``
-    ((work id, choice) pairs), best first, each with a score and an explanation."""
+    ((work id, choice) pairs), best first, each with a score and an explanation.
+    A member's lists are cached until their ratings change (:func:`bump_ratings_version`).
+
+    Example::
+
+        recommend(alice, category_id=anime.pk, n=24)[0].because  # [(12, "Akira")]
+    """
     bundle = active_bundle()
     if bundle is None:
         return []
@@ -146,7 +176,7 @@ def recommend(
         hit = cache.get(key)
         if hit is not None:
             return _materialise(hit, n, include_nsfw)
-        rated = _user_ratings(user)
+        rated = user_ratings(user)
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
     result = _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude)
@@ -156,8 +186,8 @@ def recommend(
 
 
 def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
-    features = _features_for(bundle)
-    state = _fold(bundle, features, rated)
+    features = features_for(bundle)
+    state = fold(bundle, features, rated)
     candidates = np.ones(len(features.work_ids), dtype=bool)
     if category_id is not None:
         candidates &= features.category == category_id
@@ -199,22 +229,23 @@ def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
 
 def _materialise(result, n: int, include_nsfw: bool) -> list[Recommendation]:
     """Works for the ranked ids; a work deleted or marked adult since the snapshot drops out
-    (we ranked twice as many as asked for that)."""
-    wanted = {r[0] for r in result} | {w for r in result for w in r[3]}
-    works = (
-        Work.objects.select_related("category")
-        .defer("poster_embedding", "synopsis")
-        .in_bulk(wanted)
-    )
-    out = []
-    for work_id, score, tags, because in result:
-        work = works.get(work_id)
-        if work is None or (work.nsfw and not include_nsfw):
-            continue
-        liked = [(w, works[w].title) for w in because if w in works]
-        out.append(Recommendation(work, score, [tuple(t) for t in tags], liked))
-        if len(out) == n:
+    (we ranked twice as many as asked for that). The first ``n`` are loaded, with the works
+    that explain them (titles only are shown, but one query serves both); the rest only
+    when some dropped out."""
+    out: list[Recommendation] = []
+    for chunk in (result[:n], result[n:]):
+        if len(out) == n or not chunk:
             break
+        wanted = {r[0] for r in chunk} | {w for r in chunk for w in r[3]}
+        works = Work.objects.select_related("category").only(*CARD_FIELDS).in_bulk(wanted)
+        for work_id, score, tags, because in chunk:
+            work = works.get(work_id)
+            if work is None or (work.nsfw and not include_nsfw):
+                continue
+            liked = [(w, works[w].title) for w in because if w in works]
+            out.append(Recommendation(work, score, [tuple(t) for t in tags], liked))
+            if len(out) == n:
+                break
     return out
 
 
@@ -223,9 +254,9 @@ def taste(user=None, *, ratings: list[tuple[int, str]] | None = None, k: int = 5
     bundle = active_bundle()
     if bundle is None:
         return {"liked": [], "disliked": []}
-    rated = _user_ratings(user) if ratings is None else list(ratings)
-    features = _features_for(bundle)
-    state = _fold(bundle, features, rated)
+    rated = user_ratings(user) if ratings is None else list(ratings)
+    features = features_for(bundle)
+    state = fold(bundle, features, rated)
     return user_taste(state[1][0], bundle.tag_names, k=k)
 
 
@@ -241,9 +272,9 @@ def score_works(user=None, work_ids=(), *, ratings: list[tuple[int, str]] | None
     work_ids = list(work_ids)
     if bundle is None or not work_ids:
         return {}
-    rated = _user_ratings(user) if ratings is None else list(ratings)
-    features = _features_for(bundle)
-    state = _fold(bundle, features, rated)
+    rated = user_ratings(user) if ratings is None else list(ratings)
+    features = features_for(bundle)
+    state = fold(bundle, features, rated)
     known = [int(w) for w in work_ids if int(w) in features.index]
     if not known:
         return {}

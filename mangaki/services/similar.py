@@ -15,16 +15,19 @@ they differ in the vectors:
 - **Looks alike** use the poster embeddings (``Work.poster_embedding``), any category.
 
 Visibility (adult works) is decided by the database, not by the model's snapshot: each list
-takes ``OVERFETCH`` times more candidates than it shows, and one query keeps the ones
-``Work.objects.safe_for(user)`` lets through.
+takes ``OVERFETCH`` times more candidates than it shows, and one query loads the card fields
+(``CARD_FIELDS``) of the ones ``Work.objects.safe_for(user)`` lets through.
 
 The poster embeddings live in a per-process matrix of unit rows (10,000 works x 1,280
 floats = 50 MB), never reloaded whole on a request. Each request that needs it runs one
-cheap aggregate, ``count(embeddings), max(poster_tagged_at)``; when that key changes, only
-the rows tagged since the cached maximum (and works the cache does not know) are read, the
-others are kept. The tagger sets ``poster_tagged_at`` with every embedding it stores, and
-removing a poster or a work lowers the count, so every change the site makes moves the key.
-(A hand-made ``update(poster_embedding=...)`` must bump ``poster_tagged_at`` as well.)
+aggregate, ``count(*), max(poster_tagged_at)`` over the works with an embedding, which a
+partial index answers without reading the table; when that key changes, only the rows
+tagged since the cached maximum (and works the cache does not know) are read, the others
+are kept. The tagger sets ``poster_tagged_at`` with every embedding it stores, and removing
+a poster or a work lowers the count, so every change the site makes moves the key. (A
+hand-made ``update(poster_embedding=...)`` must bump ``poster_tagged_at`` as well.) Each
+work's list of nearest posters is kept with the matrix, so a work's page compares its
+poster against the whole catalogue once per process and key, not on every visit.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np
 from django.db.models import Count, Max, Q
 
 from mangaki.models import Work
+from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.neighbours import cosine_neighbours
 from recommender.registry import active_bundle
 
@@ -46,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 NEIGHBOURS = 8  # works per list
 SHRINK = 10  # training ratings at which a neighbour's cosine counts half
-OVERFETCH = 4  # candidates per shown work, to survive the adult-content filter
+OVERFETCH = 2  # candidates per shown work, to survive the adult-content filter
 _FULL_RELOAD = 500  # more unknown works than this: read every embedding at once
 _LATE_COMMIT = timedelta(seconds=10)  # re-read rows tagged this long before the cached newest
 
@@ -73,11 +77,7 @@ def neighbours(work: Work, user, k: int = NEIGHBOURS) -> Neighbours:
     wanted = {pk for ids in (similar, looks) if ids for pk in ids}
     found = {}
     if wanted:
-        found = (
-            Work.objects.safe_for(user)
-            .defer("poster_embedding", "synopsis")
-            .in_bulk(sorted(wanted))
-        )
+        found = Work.objects.safe_for(user).only(*CARD_FIELDS).in_bulk(sorted(wanted))
 
     def shown(ids, same_category=False):
         if ids is None:
@@ -115,8 +115,11 @@ def _looks_alike_ids(work: Work, n: int) -> list[int] | None:
     row = index.row.get(work.pk)
     if row is None:
         return None
-    found = cosine_neighbours(index.unit, [row], n, norms=index.norms)[0]
-    return [int(index.ids[j]) for j, score in found if score > 0]
+    ids = index.nearest.get((row, n))
+    if ids is None:
+        found = cosine_neighbours(index.unit, [row], n, norms=index.norms)[0]
+        ids = index.nearest[row, n] = [int(index.ids[j]) for j, score in found if score > 0]
+    return list(ids)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class PosterIndex:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     unit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     row: dict = field(default_factory=dict)
+    # (row, n) -> ids of the n nearest posters: filled as pages ask, dropped with the index.
+    nearest: dict = field(default_factory=dict, compare=False)
 
     @property
     def norms(self) -> np.ndarray:
@@ -144,7 +149,8 @@ def _embedded():
 def poster_index() -> PosterIndex:
     """This process's poster embedding matrix, brought up to date if embeddings changed."""
     global _index
-    stats = _embedded().aggregate(n=Count("pk"), latest=Max("poster_tagged_at"))
+    # count(*), not count(pk): the partial index on poster_tagged_at answers it alone.
+    stats = _embedded().aggregate(n=Count("*"), latest=Max("poster_tagged_at"))
     key = (stats["n"], stats["latest"])
     if _index.key == key:
         return _index

@@ -16,7 +16,7 @@ import numpy as np
 from mangaki.models import Category, Work
 from recommender.algorithms.projection import Plane, principal_plane
 from recommender.registry import Bundle, active_bundle
-from recommender.serving import _features_for, _fold, _user_ratings
+from recommender.serving import features_for, fold, user_ratings
 
 #: Works drawn on the map: the category's most rated in the model's training data.
 MAP_SIZE = 1500
@@ -90,9 +90,9 @@ def taste_map(
     if bundle is None:
         return None
     layout = _layout(bundle, category.pk)
-    rated = _user_ratings(user) if ratings is None else list(ratings)
-    features = _features_for(bundle)
-    als_state, lasso_state = _fold(bundle, features, rated)
+    rated = user_ratings(user) if ratings is None else list(ratings)
+    features = features_for(bundle)
+    als_state, lasso_state = fold(bundle, features, rated)
     choice_of = dict(rated)
 
     # The user's rated works of this category are drawn even when not among the most rated.
@@ -112,7 +112,7 @@ def taste_map(
     visible = Work.objects.filter(pk__in=ids.tolist(), category=category)
     if not include_nsfw:
         visible = visible.filter(nsfw=False)
-    titles = dict(visible.values_list("pk", "title"))
+    titles = dict(visible.order_by().values_list("pk", "title"))  # a dict: no need to sort
 
     shown = np.array([w in titles for w in ids.tolist()], dtype=bool)
     items, ids = items[shown], ids[shown]
@@ -120,9 +120,15 @@ def taste_map(
     scores = bundle.model.predict_folded(
         als_state, lasso_state, items=items, item_features=features.matrix
     )
+    # Rounded as arrays: a Python round() per number costs milliseconds on 1,500 works.
     works = [
-        [w, round(x, DIGITS), round(y, DIGITS), titles[w], choice_of.get(w, ""), round(score, 2)]
-        for w, (x, y), score in zip(ids.tolist(), coords.tolist(), scores.tolist(), strict=True)
+        [w, x, y, titles[w], choice_of.get(w, ""), score]
+        for w, (x, y), score in zip(
+            ids.tolist(),
+            np.round(coords, DIGITS).tolist(),
+            np.round(scores, 2).tolist(),
+            strict=True,
+        )
     ]
 
     you, toward = None, []

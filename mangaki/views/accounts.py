@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 
 from mangaki.services.onboarding import claim
 
@@ -12,7 +13,12 @@ def _claim_session_ratings(request) -> None:
     # Ratings made from the deck before having an account join the account now.
     saved = claim(request.session, request.user)
     if saved:
-        messages.success(request, f"Your {saved} ratings from this visit were saved.")
+        message = ngettext(
+            "Your rating from this visit was saved.",
+            "Your %(n)d ratings from this visit were saved.",
+            saved,
+        )
+        messages.success(request, message % {"n": saved})
 
 
 def signup(request):

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mangaki.models import Rating, Work
@@ -74,7 +75,7 @@ def retrain(request):
     from recommender.tasks import train_model
 
     train_model.delay("dashboard")
-    messages.success(request, "Training queued on the training queue.")
+    messages.success(request, _("Training queued on the training queue."))
     return redirect("dashboard")
 
 
@@ -86,5 +87,7 @@ def rollback(request):
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Model {run.version} is active again.")
+        messages.success(
+            request, _("Model %(version)s is active again.") % {"version": run.version}
+        )
     return redirect("dashboard")

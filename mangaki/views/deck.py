@@ -9,6 +9,7 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from mangaki.choices import SHORTCUTS, Choice
@@ -27,12 +28,12 @@ from recommender.serving import recommend, taste
 UNDO_KEY = "deck_undo"  # a signed-in person's recently rated work ids, latest last
 UNDO_DEPTH = 50
 SLOT_LABELS = {
-    "popular": "Popular",
-    "diverse": "Diverse",
-    "top": "Top",
-    "pearls": "Pearls",
-    "controversial": "Controversial",
-    "random": "Random",
+    "popular": _("Popular"),
+    "diverse": _("Diverse"),
+    "top": _("Top"),
+    "pearls": _("Pearls"),
+    "controversial": _("Controversial"),
+    "random": _("Random"),
 }
 
 

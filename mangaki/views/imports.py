@@ -8,13 +8,37 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mangaki.choices import Choice
 from mangaki.lists.mapping import BY_SCORE, CHOICES, SKIP, Mapping
 from mangaki.lists.parsers import MAX_BYTES, ListFormatError
 from mangaki.lists.service import build_plan, confirm_import, create_import, parsed_entries
 from mangaki.models import ListImport
 
 PREVIEW_ROWS = 200
-_CHOICE_OPTIONS = [(c, c) for c in (*CHOICES, SKIP)]
+# Display names only: the forms and the stored options keep the machine values.
+CHOICE_LABELS = {
+    **{c: Choice(c).label for c in CHOICES},
+    SKIP: gettext_lazy("Skip"),
+    BY_SCORE: gettext_lazy("By score"),
+}
+ACTION_LABELS = {
+    "create": gettext_lazy("To create"),
+    "change": gettext_lazy("To change"),
+    "keep": gettext_lazy("Kept (you already rated them differently)"),
+    "unchanged": gettext_lazy("Already the same"),
+    "skip": gettext_lazy("Skipped by the mapping"),
+    "duplicate": gettext_lazy("Duplicates"),
+    "unmatched": gettext_lazy("Not found in the catalogue"),
+}
+MATCH_LABELS = {
+    "mal": gettext_lazy("MyAnimeList id"),
+    "anilist": gettext_lazy("AniList id"),
+    "title": gettext_lazy("title"),
+    "ambiguous": gettext_lazy("several works have this title"),
+    "none": "—",
+}
+_CHOICE_OPTIONS = [(c, CHOICE_LABELS[c]) for c in (*CHOICES, SKIP)]
+_BY_SCORE_OPTION = (BY_SCORE, CHOICE_LABELS[BY_SCORE])
 
 
 class UploadForm(forms.Form):
@@ -27,8 +51,8 @@ class MappingForm(forms.Form):
     neutral_min = forms.IntegerField(min_value=0, max_value=10, initial=5)
     calibrate = forms.BooleanField(required=False)
     unscored = forms.ChoiceField(choices=_CHOICE_OPTIONS)
-    watching = forms.ChoiceField(choices=[(BY_SCORE, BY_SCORE), *_CHOICE_OPTIONS])
-    on_hold = forms.ChoiceField(choices=[(BY_SCORE, BY_SCORE), *_CHOICE_OPTIONS])
+    watching = forms.ChoiceField(choices=[_BY_SCORE_OPTION, *_CHOICE_OPTIONS])
+    on_hold = forms.ChoiceField(choices=[_BY_SCORE_OPTION, *_CHOICE_OPTIONS])
     dropped = forms.ChoiceField(choices=_CHOICE_OPTIONS)
     planned = forms.ChoiceField(choices=_CHOICE_OPTIONS)
     overwrite = forms.BooleanField(required=False)
@@ -97,7 +121,7 @@ def preview(request, pk: int):
     plan = build_plan(request.user, parsed_entries(list_import), mapping, overwrite)
     sections = [
         (
-            action,
+            ACTION_LABELS[action],
             plan.counts[action],
             plan.by_action(action)[: None if action == "unmatched" else PREVIEW_ROWS],
         )
@@ -112,6 +136,8 @@ def preview(request, pk: int):
             "plan": plan,
             "sections": sections,
             "favorite_min": plan.mapping.favorite_min,
+            "choice_labels": CHOICE_LABELS,
+            "match_labels": MATCH_LABELS,
         },
         status=400 if form.errors else 200,
     )
@@ -123,6 +149,7 @@ def status(request, pk: int):
     return JsonResponse(
         {
             "status": imp.status,
+            "status_label": imp.get_status_display(),  # in the page's language
             "progress": imp.progress,
             "total": imp.total,
             "created": imp.created,

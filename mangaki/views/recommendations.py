@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from mangaki.models import Category
 from recommender.registry import active_version
-from recommender.serving import recommend, taste
+from recommender.serving import recommend, taste, user_ratings
 
 
 @login_required
@@ -24,15 +24,16 @@ def recommendations(request, category: str = "anime"):
         include_nsfw=include_nsfw,
         min_popularity=min_popularity,
     )
+    rated = user_ratings(request.user)  # once, for the taste and the count
     return render(
         request,
         "mangaki/recommendations.html",
         {
             "category": category_obj,
             "items": items,
-            "taste": taste(request.user, k=5),
+            "taste": taste(ratings=rated, k=5),
             "model_version": active_version(),
-            "n_ratings": request.user.ratings.count(),
+            "n_ratings": len(rated),
             "min_popularity": min_popularity,
             "include_nsfw": include_nsfw,
         },

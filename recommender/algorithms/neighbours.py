@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# Candidates beyond which each query's best are found by a partial sort (one query against
+# a whole catalogue); below it, one sort of all the queries' scores is cheaper.
+PARTIAL_SORT_FROM = 2048
+
 
 def cosine_neighbours(
     matrix, rows, k: int, candidates=None, weights=None, norms=None
@@ -74,13 +78,29 @@ def cosine_neighbours(
     scores = np.divide(products, scale, out=np.zeros_like(products), where=scale > 0)
     if weights is not None:
         scores *= weights[columns][None, :]
-    valid = (scale > 0) & (asked[:, None] != columns[None, :])
+    valid = (scale > 0) & (asked[:, None] != columns[None, :]) & np.isfinite(scores)
     scores = np.where(valid, scores, -np.inf)
-    best = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    if len(columns) > PARTIAL_SORT_FROM:
+        best = [_best(scores[position], k) for position in range(len(queries))]
+    else:
+        best = list(np.argsort(-scores, axis=1, kind="stable")[:, :k])
     for position, query in enumerate(queries):
+        chosen = best[position]
         result[query] = [
-            (int(columns[j]), round(float(scores[position, j]), 4))
-            for j in best[position]
-            if np.isfinite(scores[position, j])
+            (column, round(score, 4))
+            for column, score in zip(
+                columns[chosen].tolist(), scores[position, chosen].tolist(), strict=True
+            )
+            if score != -np.inf
         ]
     return result
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest ``scores``, best first, ties by lowest position, like a
+    stable sort; but only the scores at or above the k-th highest are sorted."""
+    if k >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+    top = np.flatnonzero(scores >= threshold)  # every tie at the threshold, in order
+    return top[np.argsort(-scores[top], kind="stable")][:k]

@@ -48,6 +48,29 @@ def test_ranking_pages_render_with_few_queries(client, catalogue, sort, django_a
     assert response.context["page"].object_list[0].title == expected_first[sort]
 
 
+@pytest.mark.parametrize("sort", ["top", "pearls", "popular", "controversial"])
+def test_the_pages_of_a_ranking_list_it_whole_and_in_order(client, catalogue, sort, monkeypatch):
+    # A deep page sorts ids in a subquery and loads its cards after: the same works, same
+    # order as the first pages.
+    import re
+
+    from mangaki.models import Work
+    from mangaki.views import works as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(views.RankingPaginator, "DEEP_OFFSET", 6)  # from the third page on
+    method = views.RANKINGS[sort][1]
+    expected = [w.title for w in getattr(Work.objects.filter(nsfw=False), method)()]
+    listed, number = [], 1
+    while True:
+        response = client.get(reverse("work-list", args=["anime"]), {"sort": sort, "page": number})
+        listed += re.findall(r'class="title">([^<]*)<', response.content.decode())
+        if not response.context["page"].has_next():
+            break
+        number += 1
+    assert listed == expected and expected
+
+
 def test_search_is_case_and_accent_insensitive(client, db):
     WorkFactory(title="Pokémon: Mewtwo Strikes Back")
     response = client.get(reverse("work-list", args=["anime"]), {"q": "POKEMON mewtwo"})
@@ -123,3 +146,15 @@ def test_missing_posters_fall_back_to_a_placeholder(client, db):
     work = WorkFactory()
     body = client.get(work.get_absolute_url()).content.decode()
     assert "img/poster-placeholder" in body
+
+
+def test_cards_say_the_work_type_in_the_active_language(client, db):
+    from django.utils import translation
+
+    movie = WorkFactory(title="A film", work_type="movie", nb_ratings=5)
+    assert movie.get_work_type_display() == "Movie"
+    with translation.override("fr"):
+        assert movie.get_work_type_display() == "Film"
+    assert WorkFactory(work_type="").get_work_type_display() == "Unknown"
+    assert WorkFactory(work_type="radio").get_work_type_display() == "radio"  # not a choice
+    assert '<span class="sub">Movie' in client.get("/anime/?sort=popular").content.decode()

@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+from recommender.algorithms import neighbours
 from recommender.algorithms.neighbours import cosine_neighbours
 
 
@@ -57,3 +58,21 @@ def test_it_refuses_mismatched_weights_norms_and_negative_k():
         cosine_neighbours(vectors, [0], k=1, norms=np.ones(4))
     with pytest.raises(ValueError, match="k must be >= 0"):
         cosine_neighbours(vectors, [0], k=-1)
+
+
+def test_a_whole_catalogue_query_gives_the_full_sorts_answer_ties_included(monkeypatch):
+    # Past PARTIAL_SORT_FROM candidates each query sorts only its best: the answer, ties at
+    # the k-th place included, must be the one a sort of every score gives.
+    rng = np.random.default_rng(5)
+    n = neighbours.PARTIAL_SORT_FROM + 500
+    matrix = rng.normal(size=(n, 6))
+    matrix[100:140] = matrix[7]  # 40 exact ties for row 7's nearest
+    matrix[200] = 0.0
+    asked = [(7, 10), (7, 40), (7, 45), (3, 25), (200, 5)]
+    partial = [cosine_neighbours(matrix, [row], k=k)[0] for row, k in asked]
+    monkeypatch.setattr(neighbours, "PARTIAL_SORT_FROM", 10 * n)
+    full = [cosine_neighbours(matrix, [row], k=k)[0] for row, k in asked]
+    assert partial == full
+    assert [j for j, _ in partial[0]] == list(range(100, 110))
+    assert [j for j, _ in partial[3]] == brute_force(matrix, 3, 25)
+    assert partial[4] == []

@@ -15,7 +15,7 @@ def test_my_profile_groups_my_ratings_by_choice(client, alice, shelf):
     client.force_login(alice)
     response = client.get("/u/alice/")
     groups = {
-        value: sorted(w.title for w in works) for value, _, works in response.context["groups"]
+        value: sorted(w.title for w in works) for value, _, works, _ in response.context["groups"]
     }
     assert groups == {"favorite": ["Anime 0", "Anime 2"], "dislike": ["Anime 1"]}
     assert "My profile" in response.content.decode()
@@ -72,3 +72,32 @@ def test_the_watchlist_is_ordered_by_predicted_rating(client, trained):
     assert {w.pk: s for w, s in watchlist} == pytest.approx(expected)
     assert response.context["taste"]["liked"], "no taste explanation"
     assert "seem to like" in response.content.decode()
+
+
+def test_a_long_profile_shows_the_latest_of_each_group_and_pages_through_one_group(client, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mangaki.views.profile import GROUP_PAGE, PREVIEW
+
+    now = timezone.now()
+    n = GROUP_PAGE + 5
+    for i in range(n):
+        work = WorkFactory(title=f"Liked {i:03d}")
+        RatingFactory(user=alice, work=work, choice="like", date=now - timedelta(minutes=i))
+    client.force_login(alice)
+    response = client.get("/u/alice/")
+    [(value, _, works, total)] = response.context["groups"]
+    assert (value, total) == ("like", n)
+    assert [w.title for w in works] == [f"Liked {i:03d}" for i in range(PREVIEW)]
+    assert f"See all {n}" in response.content.decode()
+
+    first = client.get("/u/alice/?group=like")
+    [(_, _, works, _)] = first.context["groups"]
+    assert [w.title for w in works] == [f"Liked {i:03d}" for i in range(GROUP_PAGE)]
+    second = client.get("/u/alice/?group=like&page=2")
+    [(_, _, works, _)] = second.context["groups"]
+    assert [w.title for w in works] == [f"Liked {i:03d}" for i in range(GROUP_PAGE, n)]
+    assert second.context["taste"] is None  # one group only: no taste, no watchlist
+    assert client.get("/u/alice/?group=nonsense").context["group"] is None

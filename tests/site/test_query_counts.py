@@ -1,7 +1,10 @@
 """Pinned query counts: a new query per card or per rating is a regression."""
 
+import numpy as np
 import pytest
+from django.utils import timezone
 
+from mangaki.models import Work
 from tests.factories import RatingFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +30,85 @@ def test_profile_page_queries_do_not_grow_with_ratings(
 ):
     client.force_login(alice)
     client.get("/u/alice/")  # the active model's version is cached (30 s) from now on
-    # session, me, owner + profile, ratings with their works, the nav's categories
+    # session, me, owner + profile, ratings, the works shown, the nav's categories
     for i, work in enumerate(shelf[:2]):
         RatingFactory(user=alice, work=work, choice=["like", "willsee"][i % 2])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get("/u/alice/").status_code == 200
     for i, work in enumerate(shelf[2:]):
         RatingFactory(user=alice, work=work, choice=["favorite", "willsee"][i % 2])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get("/u/alice/").status_code == 200
+
+
+@pytest.fixture
+def work_page(trained):
+    """A well-known work of the trained demo, with poster embeddings on 40 works."""
+    rng = np.random.default_rng(0)
+    for pk in Work.objects.order_by("pk").values_list("pk", flat=True)[:40]:
+        Work.objects.filter(pk=pk).update(
+            poster_embedding=rng.normal(size=16).astype(np.float32).tobytes(),
+            poster_tagged_at=timezone.now(),
+        )
+    return Work.objects.order_by("-nb_ratings", "pk").first().get_absolute_url()
+
+
+def test_work_page_queries_for_a_visitor(client, work_page, django_assert_num_queries):
+    client.get(work_page)  # the active model's version is cached (30 s) from now on
+    # work, embeddings' count and newest, both lists' cards, the nav's categories, titles, tags
+    with django_assert_num_queries(6):
+        html = client.get(work_page).content.decode()
+    assert 'id="similar-heading"' in html and 'id="looks-alike-heading"' in html
+
+
+def test_work_page_queries_for_a_member(client, alice, work_page, django_assert_num_queries):
+    client.force_login(alice)
+    client.get(work_page)
+    # + session, user, my rating, profile (adult setting)
+    with django_assert_num_queries(10):
+        html = client.get(work_page).content.decode()
+    assert 'id="similar-heading"' in html and 'id="looks-alike-heading"' in html
+
+
+def test_taste_map_queries_do_not_grow_with_ratings(
+    client, alice, trained, django_assert_num_queries
+):
+    from mangaki.models import Work
+
+    works = list(Work.objects.filter(category__slug="anime").order_by("-nb_ratings")[:6])
+    client.force_login(alice)
+    client.get("/taste-map/anime/")  # the model, its plane and the new works' rows are cached
+    # session, user, category, profile (adult setting), ratings, titles, the nav's categories
+    for work in works[:2]:
+        RatingFactory(user=alice, work=work, choice="like")
+    with django_assert_num_queries(7):
+        assert client.get("/taste-map/anime/").status_code == 200
+    for work in works[2:]:
+        RatingFactory(user=alice, work=work, choice="dislike")
+    with django_assert_num_queries(7):
+        assert client.get("/taste-map/anime/").status_code == 200
+
+
+def test_recommendations_page_queries_do_not_grow_with_ratings(
+    client, trained, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    from mangaki.services.ratings import rate_work
+
+    member = get_user_model().objects.get(username="demo_0007")
+    client.force_login(member)
+    client.get("/recommendations/anime/")  # the model and the new works' rows are cached
+    unrated = Work.objects.exclude(ratings__user=member).order_by("-nb_ratings", "pk")[:20]
+    for i, work in enumerate(unrated):
+        with django_capture_on_commit_callbacks(execute=True):  # drops the cached list
+            rate_work(member, work.pk, ["like", "dislike"][i % 2])
+        if i in (0, 19):
+            # session, user, category, profile (adult setting), ratings for the list, the
+            # works shown with the ones that explain them, ratings for the taste and the
+            # count, the nav's categories
+            with django_assert_num_queries(8):
+                assert client.get("/recommendations/anime/").status_code == 200
+    with django_assert_num_queries(7):  # the same list again, from the cache
+        html = client.get("/recommendations/anime/").content.decode()
+    assert html.count('class="card"') == 24

@@ -212,3 +212,18 @@ def test_a_category_the_model_does_not_know_gets_a_sentence_not_an_empty_map(cli
     assert page.context["payload"]["works"] == []
     assert "knows no manga yet" in page.content.decode()
     assert "js/tastemap.js" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_s_data_is_the_payload_and_no_title_can_close_its_script(client, trained):
+    work = Work.objects.filter(category__slug="anime").order_by("-nb_ratings").first()
+    title = "</script><script>alert('x & y')</script>"
+    Work.objects.filter(pk=work.pk).update(title=title)
+    page = client.get("/taste-map/anime/")
+    html = page.content.decode()
+    start = html.index('<script id="taste-map-data" type="application/json">')
+    block = html[start : html.index("</script>", start)]
+    assert "<script>" not in block[1:] and "&" not in block
+    data = json.loads(block[block.index(">") + 1 :])
+    assert data == json.loads(json.dumps(page.context["payload"]))
+    assert [row[3] for row in data["works"] if row[0] == work.pk] == [title]

@@ -242,3 +242,19 @@ def test_at_phone_width_the_strips_scroll_sideways_and_the_page_does_not(
             for name in ("work-phone.png", "work-desktop.png"):
                 shutil.copy(tmp_path / name, os.environ["MANGAKI_SCREENSHOTS"])
         chromium.close()
+
+
+def test_a_work_s_nearest_posters_are_compared_once_per_index(posters, monkeypatch):
+    target = Work.objects.get(pk=posters["Target"].pk)  # with its embedding
+    first = neighbours(target, AnonymousUser()).looks_alike
+    assert [w.title for w in first] == ["Close", "Farther"]
+
+    def compare_again(*args, **kwargs):
+        raise AssertionError("the list of this index was computed already")
+
+    monkeypatch.setattr(similar, "cosine_neighbours", compare_again)
+    assert neighbours(target, AnonymousUser()).looks_alike == first
+    monkeypatch.undo()
+    embed(posters["Orthogonal"], [1.0, 0.05, 0.0])  # a new index, without the old lists
+    again = neighbours(target, AnonymousUser()).looks_alike
+    assert [w.title for w in again] == ["Orthogonal", "Close", "Farther"]
