@@ -54,6 +54,17 @@ def _db(query):
         return pool.submit(run).result()
 
 
+def _offline(page, live_server) -> None:
+    """No internet here: requests beyond the test server (remote posters) fail at once, so
+    posters fall back to the local placeholder without waiting for a timeout."""
+    page.route(
+        "**/*",
+        lambda route: route.continue_()
+        if route.request.url.startswith(live_server.url)
+        else route.abort(),
+    )
+
+
 def _shoot(page, folder: Path, name: str) -> None:
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
@@ -79,13 +90,7 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
     shots = tmp_path / "screenshots"
     shots.mkdir()
     page = browser.new_page(viewport=DESKTOP)
-    # No internet: remote posters fail fast to the local placeholder.
-    page.route(
-        "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(live_server.url)
-        else route.abort(),
-    )
+    _offline(page, live_server)
     page.goto(f"{live_server.url}/deck/anime/?slot=popular")
     page.evaluate("window.__sameDocument = true")
     _shoot(page, shots, "deck")
@@ -166,12 +171,7 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
 
     # On a phone a first tap near a dot shows its title, a second one opens the work.
     phone = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True).new_page()
-    phone.route(
-        "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(live_server.url)
-        else route.abort(),
-    )
+    _offline(phone, live_server)
     phone.goto(f"{live_server.url}/taste-map/anime/")
     payload = phone.evaluate("JSON.parse(document.getElementById('taste-map-data').textContent)")
     points = [(x, y) for _, x, y, *_ in payload["works"]]
