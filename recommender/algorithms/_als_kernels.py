@@ -14,7 +14,42 @@ which is ALS-WR's lambda * n_u weighting with an explicit bias; ``prior`` (a pse
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+#: Ratings ahead of the one being copied whose rows ``_gather`` asks the cache for.
+PREFETCH_AHEAD = 16
+
+
+@intrinsic
+def _prefetch(typingctx, array, row, col):
+    """Hint the CPU to load ``array[row, col]``'s cache line (LLVM's prefetch intrinsic:
+    read, keep in all levels). Numba has no prefetch of its own."""
+
+    def codegen(context, builder, signature, args):
+        array_type, row_type, col_type = signature.args
+        data, row, col = args
+        index = [
+            context.cast(builder, row, row_type, types.intp),
+            context.cast(builder, col, col_type, types.intp),
+        ]
+        view = context.make_array(array_type)(context, builder, data)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, index)
+        byte_pointer = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]),
+            "llvm.prefetch.p0",
+        )
+        builder.call(
+            function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)]
+        )
+        return context.get_dummy_value()
+
+    return types.void(array, row, col), codegen
 
 
 @njit(cache=True, fastmath=True, inline="always")
@@ -22,7 +57,9 @@ def _gather(other, indices, data, start, n, mu, feats_t, target):
     # Copy the rated rows, transposed, into a contiguous buffer: the CG passes then run
     # long unit-stride loops over the ratings, which vectorise, instead of rank-long ones.
     # Four ratings at a time turn the transposed stores into short contiguous runs
-    # (measured 10-20% faster than one at a time).
+    # (measured 10-20% faster than one at a time). The rows are scattered over ``other``
+    # (6 MB of user factors on the Kaggle-sized set), so the rows PREFETCH_AHEAD ratings on
+    # are requested early: the item half-step ran ~30% faster, the user one ~5%.
     k = other.shape[1] - 1
     n4 = n - n % 4
     for a in range(0, n4, 4):
@@ -30,6 +67,11 @@ def _gather(other, indices, data, start, n, mu, feats_t, target):
         j1 = indices[start + a + 1]
         j2 = indices[start + a + 2]
         j3 = indices[start + a + 3]
+        for q in range(a + PREFETCH_AHEAD, min(a + PREFETCH_AHEAD + 4, n)):
+            ahead = indices[start + q]
+            for d in range(0, k, 16):  # every cache line of the row: 64 bytes = 16 floats
+                _prefetch(other, ahead, d)  # type: ignore[call-arg]  # numba fills typingctx
+            _prefetch(other, ahead, k)  # type: ignore[call-arg]  # numba fills typingctx
         for d in range(k):
             feats_t[d, a] = other[j0, d]
             feats_t[d, a + 1] = other[j1, d]

@@ -106,8 +106,8 @@ class ALS(Recommender):
         scale = self.init_scale / np.sqrt(rank)
         users[:, :rank] = rng.normal(0.0, scale, (ratings.n_users, rank))
         items[:, :rank] = rng.normal(0.0, scale, (ratings.n_items, rank))
-        users[ratings.user_counts() == 0] = 0.0
-        items[ratings.item_counts() == 0] = 0.0
+        users[np.diff(csr.indptr) == 0] = 0.0  # the counts, without another pass
+        items[np.diff(csc.indptr) == 0] = 0.0
         by_user = (csr.indptr, csr.indices, csr.data.astype(dtype, copy=False))
         by_item = (csc.indptr, csc.indices, csc.data.astype(dtype, copy=False))
 

@@ -24,32 +24,54 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from numba import njit, prange
 
 
-@njit(cache=True)
-def _counting_sort(keys, n_keys, order):
-    # Stable counting sort of ``order`` by ``keys[order]``: O(n + n_keys), where
-    # np.lexsort takes O(n log n) comparisons (about 1 s for 6.3M ratings, measured).
-    counts = np.zeros(n_keys + 1, dtype=np.int64)
-    for i in range(len(order)):
-        counts[keys[order[i]] + 1] += 1
+@njit(cache=True, parallel=True)
+def _group_by(keys, minor, values, n_keys, n_chunks):
+    # Stable counting sort of the (minor, value) pairs by key, returned as a compressed
+    # matrix (indptr, minor, values): O(n + n_keys), where np.lexsort takes O(n log n)
+    # comparisons (about 1 s for 6.3M ratings, measured). Each thread scatters one
+    # contiguous slice of the input, after every earlier slice's entries of the same key,
+    # so the order within a key is the input order.
+    n = len(keys)
+    counts = np.zeros((n_chunks, n_keys), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            counts[c, keys[i]] += 1
+    indptr = np.zeros(n_keys + 1, dtype=np.int64)
     for k in range(n_keys):
-        counts[k + 1] += counts[k]
-    out = np.empty_like(order)
-    for i in range(len(order)):
-        k = keys[order[i]]
-        out[counts[k]] = order[i]
-        counts[k] += 1
-    return out
+        position = indptr[k]
+        for c in range(n_chunks):
+            count = counts[c, k]
+            counts[c, k] = position  # now the slice's write cursor for key k
+            position += count
+        indptr[k + 1] = position
+    out_minor = np.empty(n, dtype=np.int32)
+    out_values = np.empty(n, dtype=values.dtype)
+    for c in prange(n_chunks):
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            k = keys[i]
+            at = counts[c, k]
+            out_minor[at] = minor[i]
+            out_values[at] = values[i]
+            counts[c, k] = at + 1
+    return indptr, out_minor, out_values
 
 
-def _major_minor_order(major, minor, n_major, n_minor) -> np.ndarray:
-    """Indices sorting the triples by (major, minor): two stable counting passes (LSD)."""
-    order = _counting_sort(minor, n_minor, np.arange(len(major), dtype=np.int64))
-    return _counting_sort(major, n_major, order)
+def _group(keys, minor, values, n_keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_group_by`` with one input slice per thread, fewer when keys outnumber entries
+    (each slice keeps a counter per key)."""
+    n_chunks = max(1, min(numba.get_num_threads(), len(keys) // max(n_keys, 1), 8))
+    return _group_by(keys, minor, values, n_keys, n_chunks)
+
+
+def _majors(indptr) -> np.ndarray:
+    """The major index of every stored entry of a compressed matrix."""
+    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int32), np.diff(indptr))
 
 
 @dataclass(frozen=True)
@@ -93,20 +115,19 @@ class RatingMatrix:
         return len(self.values)
 
     def _compressed(self, by_user: bool) -> sp.csr_matrix | sp.csc_matrix:
-        # Built by hand from a stable sort so explicit zero ratings survive.
-        key = "csr" if by_user else "csc"
-        if key not in self._cache:
-            major, minor = (self.users, self.items) if by_user else (self.items, self.users)
-            n_major = self.n_users if by_user else self.n_items
-            n_minor = self.n_items if by_user else self.n_users
-            order = _major_minor_order(major, minor, n_major, n_minor)
-            indptr = np.zeros(n_major + 1, dtype=np.int64)
-            np.cumsum(np.bincount(major, minlength=n_major), out=indptr[1:])
-            cls = sp.csr_matrix if by_user else sp.csc_matrix
-            self._cache[key] = cls(
-                (self.values[order], minor[order].astype(np.int32), indptr), shape=self.shape
-            )
-        return self._cache[key]
+        # Built by hand from stable counting sorts, so explicit zero ratings survive and
+        # the minor indices come out sorted: grouping by item, then regrouping those
+        # runs by user, leaves each user's items in order (and the reverse for CSC).
+        if by_user and "csr" not in self._cache:
+            by_item = _group(self.items, self.users, self.values, self.n_items)
+            minor = _majors(by_item[0])
+            indptr, items, values = _group(by_item[1], minor, by_item[2], self.n_users)
+            self._cache["csr"] = sp.csr_matrix((values, items, indptr), shape=self.shape)
+        if not by_user and "csc" not in self._cache:
+            csr = self.tocsr()
+            indptr, users, values = _group(csr.indices, _majors(csr.indptr), csr.data, self.n_items)
+            self._cache["csc"] = sp.csc_matrix((values, users, indptr), shape=self.shape)
+        return self._cache["csr" if by_user else "csc"]
 
     def tocsr(self) -> sp.csr_matrix:
         """Users as rows; stored entries are exactly the ratings (zeros included)."""
