@@ -162,7 +162,8 @@ def write_doc(lines: list[str], command: str) -> None:
         f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"numba threads {os.environ.get('NUMBA_NUM_THREADS', 'default')}, "
-        f"load average at the end {load[0]:.1f}; other agents were using the machine).",
+        f"1-minute load average at the end {load[0]:.1f}, this benchmark's own threads "
+        "included).",
         "",
     ]
     block = "\n".join([*header, *lines, END])
