@@ -1,6 +1,18 @@
 """Shared fixtures: the standard actors and a catalogue small enough to reason about."""
 
+from pathlib import Path
+
 import pytest
+
+# The pure libraries' tests never touch Django's database or Celery: CI runs them once,
+# on the SQLite pass, since the PostgreSQL + Redis pass cannot change their outcome.
+LIBRARY_TESTS = [Path(__file__).parent / name for name in ("recommender", "tagger")]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(folder in item.path.parents for folder in LIBRARY_TESTS):
+            item.add_marker(pytest.mark.library)
 
 
 @pytest.fixture(autouse=True)
