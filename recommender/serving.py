@@ -153,10 +153,13 @@ def recommend(
     include_nsfw: bool | None = None,
     min_popularity: int = 0,
     exclude: set[int] | frozenset[int] = frozenset(),
+    show_wontsee: bool = False,
 ) -> list[Recommendation]:
     """Recommendations for a signed-in ``user`` or for an anonymous visitor's ``ratings``
     ((work id, choice) pairs), best first, each with a score and an explanation.
-    A member's lists are cached until their ratings change (:func:`bump_ratings_version`).
+    Rated works are left out, except those marked wontsee when ``show_wontsee`` (a person
+    may reconsider). A member's lists are cached until their ratings change
+    (:func:`bump_ratings_version`).
 
     Example::
 
@@ -170,7 +173,9 @@ def recommend(
     key = None
     if user is not None and user.is_authenticated and ratings is None:
         version = cache.get(ratings_version_key(user.pk), 0)
-        options = json.dumps([category_id, n, include_nsfw, min_popularity, sorted(exclude)])
+        options = json.dumps(
+            [category_id, n, include_nsfw, min_popularity, sorted(exclude), show_wontsee]
+        )
         digest = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
         key = f"recs:{user.pk}:{bundle.version}:{version}:{digest}"
         hit = cache.get(key)
@@ -179,13 +184,14 @@ def recommend(
         rated = user_ratings(user)
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
-    result = _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude)
+    hidden = set(exclude) | {w for w, c in rated if not (show_wontsee and c == "wontsee")}
+    result = _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, hidden)
     if key is not None:
         cache.set(key, result, CACHE_TTL)
     return _materialise(result, n, include_nsfw)
 
 
-def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
+def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, hidden):
     features = features_for(bundle)
     state = fold(bundle, features, rated)
     candidates = np.ones(len(features.work_ids), dtype=bool)
@@ -198,9 +204,7 @@ def _rank(bundle, rated, category_id, n, include_nsfw, min_popularity, exclude):
         known = bundle.model.item_counts_
         counts[: len(known)] = known
         candidates &= counts >= min_popularity
-    seen = [features.index[w] for w, _ in rated if w in features.index]
-    seen += [features.index[w] for w in exclude if w in features.index]
-    candidates[seen] = False
+    candidates[[features.index[w] for w in hidden if w in features.index]] = False
     items = np.flatnonzero(candidates)
     if len(items) == 0:
         return []

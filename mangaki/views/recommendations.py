@@ -17,12 +17,15 @@ def recommendations(request, category: str = "anime"):
         min_popularity = 0
     # Adult works only for those whose profile allows them, whatever the query says.
     include_nsfw = request.user.profile.nsfw_ok and request.GET.get("nsfw") == "on"
+    # Hidden unless the submitted filter form (it carries "filtered") left the box unticked.
+    hide_wontsee = "filtered" not in request.GET or request.GET.get("hide_wontsee") == "on"
     items = recommend(
         request.user,
         category_id=category_obj.pk,
         n=24,
         include_nsfw=include_nsfw,
         min_popularity=min_popularity,
+        show_wontsee=not hide_wontsee,
     )
     rated = user_ratings(request.user)  # once, for the taste and the count
     return render(
@@ -36,5 +39,6 @@ def recommendations(request, category: str = "anime"):
             "n_ratings": len(rated),
             "min_popularity": min_popularity,
             "include_nsfw": include_nsfw,
+            "hide_wontsee": hide_wontsee,
         },
     )

@@ -149,3 +149,25 @@ def test_recommendations_page_filters_by_popularity(client, demo_user):
     items = client.get("/recommendations/", {"min_popularity": "5"}).context["items"]
     assert items and all(r.work.nb_ratings >= 5 for r in items)
     assert client.get("/recommendations/", {"min_popularity": "lots"}).status_code == 200
+
+
+def test_works_marked_wontsee_come_back_only_when_asked(client, demo_user, anime):
+    first = recommend(demo_user, category_id=anime.pk, n=1)[0].work
+    rate_work(demo_user, first.pk, "wontsee")
+    every = Work.objects.count()
+    hidden = {r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=every)}
+    shown = {
+        r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=every, show_wontsee=True)
+    }
+    assert first.pk not in hidden and first.pk in shown
+    # Other rated works stay out either way.
+    liked = Rating.objects.filter(user=demo_user).exclude(choice="wontsee")
+    assert not shown & set(liked.values_list("work_id", flat=True))
+
+    client.force_login(demo_user)
+    page = client.get("/recommendations/")  # no filter form submitted: hidden by default
+    assert page.context["hide_wontsee"] and 'name="hide_wontsee" checked' in page.content.decode()
+    unticked = client.get("/recommendations/", {"filtered": "1"})  # the box left unticked
+    assert not unticked.context["hide_wontsee"]
+    ticked = client.get("/recommendations/", {"filtered": "1", "hide_wontsee": "on"})
+    assert first.pk not in {r.work.pk for r in ticked.context["items"]}
