@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 
-from mangaki.choices import Choice
+from django.utils.translation import gettext
+
 from mangaki.models import Work
-from mangaki.services.ratings import RatingError, rate_many
+from mangaki.services.ratings import RatingError, check_rating, rate_many
 
 SESSION_KEY = "onboarding_ratings"
 #: Ratings after which a visitor's recommendations start to mean something.
@@ -38,13 +39,10 @@ def rate_in_session(session: MutableMapping, work_id: int, choice: str) -> None:
 
         rate_in_session(request.session, 42, "like")
     """
-    if choice not in Choice.values:
-        raise RatingError(f"unknown choice {choice!r}; expected one of {', '.join(Choice.values)}")
-    if not Work.objects.filter(pk=work_id).exists():
-        raise RatingError(f"there is no work with id {work_id}")
+    check_rating(work_id, choice)
     pairs = [(w, c) for w, c in session_ratings(session) if w != int(work_id)]
     if len(pairs) >= MAX_RATINGS:
-        raise RatingError("sign up to keep rating: this visit holds enough ratings")
+        raise RatingError(gettext("sign up to keep rating: this visit holds enough ratings"))
     pairs.append((int(work_id), choice))
     session[SESSION_KEY] = [list(p) for p in pairs]
 

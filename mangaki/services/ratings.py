@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mangaki.choices import Choice
 from mangaki.models import Rating, Work
@@ -23,16 +24,24 @@ def _after_change(user_id: int, work_ids: list[int]) -> None:
     transaction.on_commit(lambda: recompute_work_counters.delay(work_ids))
 
 
+def check_rating(work_id: int, choice: str) -> None:
+    """Raise RatingError (translated) unless ``choice`` is a choice and the work exists."""
+    if choice not in Choice.values:
+        raise RatingError(
+            _("unknown choice %(choice)r; expected one of %(choices)s")
+            % {"choice": choice, "choices": ", ".join(Choice.values)}
+        )
+    if not Work.objects.filter(pk=work_id).exists():
+        raise RatingError(_("there is no work with id %(id)s") % {"id": work_id})
+
+
 def rate_work(user, work_id: int, choice: str) -> Rating:
     """Set ``user``'s rating of a work, creating or changing it in one statement.
 
     An INSERT ... ON CONFLICT DO UPDATE, so simultaneous clicks on the same work can
     neither create two ratings nor fail: the last one wins.
     """
-    if choice not in Choice.values:
-        raise RatingError(f"unknown choice {choice!r}; expected one of {', '.join(Choice.values)}")
-    if not Work.objects.filter(pk=work_id).exists():
-        raise RatingError(f"there is no work with id {work_id}")
+    check_rating(work_id, choice)
     with transaction.atomic():
         Rating.objects.bulk_create(
             [Rating(user=user, work_id=work_id, choice=choice, date=timezone.now())],
@@ -49,11 +58,13 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
     pairs = dict(ratings)  # the last choice for a work wins, as with repeated clicks
     bad = sorted({c for c in pairs.values() if c not in Choice.values})
     if bad:
-        raise RatingError(f"unknown choice(s): {', '.join(bad)}")
+        raise RatingError(_("unknown choice(s): %(choices)s") % {"choices": ", ".join(bad)})
     known = set(Work.objects.filter(pk__in=pairs).values_list("pk", flat=True))
     missing = sorted(set(pairs) - known)
     if missing:
-        raise RatingError(f"unknown work id(s): {', '.join(map(str, missing[:20]))}")
+        raise RatingError(
+            _("unknown work id(s): %(ids)s") % {"ids": ", ".join(map(str, missing[:20]))}
+        )
     now = timezone.now()
     with transaction.atomic():
         Rating.objects.bulk_create(

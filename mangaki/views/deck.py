@@ -83,7 +83,7 @@ def rate(request, category: str):
     try:
         work_id = int(request.POST.get("work", ""))
     except ValueError:
-        return HttpResponseBadRequest("work must be a work id")
+        return HttpResponseBadRequest(str(_("work must be a work id")))
     choice = request.POST.get("choice", "")
     try:
         if request.user.is_authenticated:

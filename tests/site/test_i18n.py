@@ -124,6 +124,18 @@ def test_messages_of_python_code_are_translated(client, alice, works):
     assert f"Noté{NBSP}: Pas intéressé" in _text(response)
 
 
+def test_refusals_of_a_rating_are_translated_and_change_nothing(client, works):
+    # A visitor's deck: a bad choice, an unknown work, a work that is not a number.
+    for form, expected in (
+        ({"work": works[0].pk, "choice": "bogus"}, f"choix inconnu 'bogus'{NBSP}; choix"),
+        ({"work": 10**9, "choice": "like"}, "aucune œuvre n'a l'identifiant 1000000000"),
+        ({"work": "abc", "choice": "like"}, "work doit être l'identifiant d'une œuvre"),
+    ):
+        response = client.post("/deck/anime/rate/", form, **FR)
+        assert response.status_code == 400 and expected in response.content.decode()
+    assert not client.session.get("onboarding_ratings")
+
+
 def test_the_switcher_keeps_the_page_and_the_choice_outlives_the_session(client, works):
     page = reverse("work-list", args=["anime"]) + "?sort=top"
     body = client.get(page).content.decode()
