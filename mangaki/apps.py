@@ -6,4 +6,4 @@ class MangakiConfig(AppConfig):
     verbose_name = "Mangaki"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the profile creation handler)
+        from . import language, signals  # noqa: F401  (connect their signal handlers)

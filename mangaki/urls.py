@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from mangaki import language
 from mangaki.views import (
     account,
     accounts,
@@ -51,7 +52,7 @@ urlpatterns = [
     path("account/import/<int:pk>/status.json", imports.status, name="list-import-status"),
     path("account/tokens/", tokens.tokens, name="api-tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.revoke, name="api-token-revoke"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("api/v1/", include("mangaki.api.urls")),
     path("admin/dashboard/", dashboard.dashboard, name="dashboard"),
     path("admin/dashboard/retrain/", dashboard.retrain, name="dashboard-retrain"),

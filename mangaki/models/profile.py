@@ -14,6 +14,14 @@ class Profile(models.Model):
         default=True,
         help_text=_("Turn off to keep your ratings out of model training and dataset exports."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Used on every device you sign in on. Empty: your browser's language."),
+    )
     # Simulated users from `seed_demo`, kept apart so they can be removed in one go.
     is_demo = models.BooleanField(default=False, editable=False)
 

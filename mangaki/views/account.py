@@ -6,9 +6,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mangaki.language import remember_language
 from mangaki.lists.export import export_mal_xml, export_zip
 from mangaki.models import ListImport, Profile
 from mangaki.services.accounts import delete_account
@@ -17,7 +19,7 @@ from mangaki.services.accounts import delete_account
 class ConsentForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["nsfw_ok", "is_shared", "research_ok"]
+        fields = ["nsfw_ok", "is_shared", "research_ok", "language"]
 
 
 class DeleteForm(forms.Form):
@@ -41,9 +43,11 @@ class DeleteForm(forms.Form):
 def settings(request):
     form = ConsentForm(request.POST or None, instance=request.user.profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        profile = form.save()
+        if profile.language:
+            translation.activate(profile.language)  # the confirmation in the new language
         messages.success(request, _("Your settings are saved."))
-        return redirect("account")
+        return remember_language(redirect("account"), profile.language)
     imports = ListImport.objects.filter(user=request.user).defer("entries")[:10]
     return render(request, "mangaki/account/settings.html", {"form": form, "imports": imports})
 

@@ -156,6 +156,36 @@ def test_the_switcher_keeps_the_page_and_the_choice_outlives_the_session(client,
     assert "How is this computed?" in client.get(page, **FR).content.decode()
 
 
+def test_a_members_language_follows_the_account_to_another_browser(client, alice, works):
+    from django.test import Client
+
+    from mangaki.models import Profile
+
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    assert Profile.objects.get(user=alice).language == "fr"
+
+    phone = Client()  # another browser: no cookie, an English Accept-Language
+    alice.set_password("a long pass 42")
+    alice.save()
+    signed_in = phone.post(
+        reverse("login"),
+        {"username": "alice", "password": "a long pass 42"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    page = reverse("work-list", args=["anime"]) + "?sort=top"
+    assert "Comment c'est calculé" in phone.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # The account page changes it back, and an empty choice leaves it to the browser.
+    saved = phone.post(reverse("account"), {"research_ok": "on", "language": "en"})
+    assert saved.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert Profile.objects.get(user=alice).language == "en"
+    phone.post(reverse("account"), {"research_ok": "on", "language": ""})
+    assert Profile.objects.get(user=alice).language == ""
+
+
 def test_the_switcher_refuses_an_outside_next_url(client, db):
     response = client.post(
         reverse("set_language"), {"language": "fr", "next": "https://evil.example/"}
