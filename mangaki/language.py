@@ -1,8 +1,9 @@
 """A member's language follows the account, not only the browser.
 
 The footer's switcher and the account page save the choice on the profile; signing in sets
-the language cookie from it, so a phone picks up what was chosen on a laptop. Without a
-saved choice, Django's usual order applies (cookie, then Accept-Language).
+the language cookie from it, so a phone picks up what was chosen on a laptop. A choice made
+before signing in (the cookie) is kept for an account that has none yet. Without a saved
+choice, Django's usual order applies (cookie, then Accept-Language).
 """
 
 from django.conf import settings
@@ -15,8 +16,16 @@ from mangaki.models import Profile
 
 
 def remember_language(response, code: str):
-    """Set the language cookie on ``response`` (nothing for an empty or unknown code)."""
-    if code in dict(settings.LANGUAGES):
+    """Set the language cookie on ``response``; an empty code deletes it (the browser's
+    language applies again); an unknown one changes nothing."""
+    if code == "":
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    elif code in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,
@@ -47,6 +56,10 @@ def _language_of_the_account(sender, request, user, **kwargs):
     code = Profile.objects.filter(user=user).values_list("language", flat=True).first()
     if code:
         request.account_language = code  # the middleware below writes the cookie
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in dict(settings.LANGUAGES):
+        Profile.objects.filter(user=user).update(language=chosen)
 
 
 class AccountLanguageMiddleware:

@@ -47,7 +47,10 @@ def settings(request):
         if profile.language:
             translation.activate(profile.language)  # the confirmation in the new language
         messages.success(request, _("Your settings are saved."))
-        return remember_language(redirect("account"), profile.language)
+        response = redirect("account")
+        if "language" in form.changed_data:
+            remember_language(response, profile.language)
+        return response
     imports = ListImport.objects.filter(user=request.user).defer("entries")[:10]
     return render(request, "mangaki/account/settings.html", {"form": form, "imports": imports})
 

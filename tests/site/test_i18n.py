@@ -182,8 +182,19 @@ def test_a_members_language_follows_the_account_to_another_browser(client, alice
     saved = phone.post(reverse("account"), {"research_ok": "on", "language": "en"})
     assert saved.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert Profile.objects.get(user=alice).language == "en"
-    phone.post(reverse("account"), {"research_ok": "on", "language": ""})
+    cleared = phone.post(reverse("account"), {"research_ok": "on", "language": ""})
     assert Profile.objects.get(user=alice).language == ""
+    assert cleared.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""  # deleted
+    assert "How is this computed?" in phone.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_language_chosen_before_signing_up_is_kept_for_the_account(client, works):
+    from mangaki.models import Profile
+
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    form = {"username": "zoe", "password1": "a long pass 42", "password2": "a long pass 42"}
+    assert client.post(reverse("signup"), form).status_code == 302
+    assert Profile.objects.get(user__username="zoe").language == "fr"
 
 
 def test_the_switcher_refuses_an_outside_next_url(client, db):
