@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from mangaki.heap import freeze_long_lived
 from recommender.models import RunStatus, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def active_bundle() -> Bundle | None:
                 bundle = load_bundle(run)
                 _loaded.clear()  # keep one model in memory per process
                 _loaded[version] = bundle
+                freeze_long_lived()  # the process is warm: the model stays until the next
     return bundle
 
 

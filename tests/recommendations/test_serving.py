@@ -171,3 +171,19 @@ def test_works_marked_wontsee_come_back_only_when_asked(client, demo_user, anime
     assert not unticked.context["hide_wontsee"]
     ticked = client.get("/recommendations/", {"filtered": "1", "hide_wontsee": "on"})
     assert first.pk not in {r.work.pk for r in ticked.context["items"]}
+
+
+def test_loading_the_model_moves_the_warm_heap_out_of_the_collector(trained):
+    import gc
+
+    from recommender import registry
+
+    gc.unfreeze()
+    registry._loaded.clear()
+    try:
+        assert gc.get_freeze_count() == 0
+        bundle = registry.active_bundle()
+        assert bundle is not None and gc.get_freeze_count() > 0
+        assert registry.active_bundle() is bundle  # loaded once: no second freeze needed
+    finally:
+        gc.unfreeze()
