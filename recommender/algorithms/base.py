@@ -120,8 +120,8 @@ class RatingMatrix:
         # runs by user, leaves each user's items in order (and the reverse for CSC).
         if by_user and "csr" not in self._cache:
             by_item = _group(self.items, self.users, self.values, self.n_items)
-            minor = _majors(by_item[0])
-            indptr, items, values = _group(by_item[1], minor, by_item[2], self.n_users)
+            item_of = _majors(by_item[0])
+            indptr, items, values = _group(by_item[1], item_of, by_item[2], self.n_users)
             self._cache["csr"] = sp.csr_matrix((values, items, indptr), shape=self.shape)
         if not by_user and "csc" not in self._cache:
             csr = self.tocsr()
