@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -83,23 +81,6 @@ def test_fold_in_of_a_new_user_matches_training_with_that_user():
     refit = with_user.predict(np.full(data.n_items, data.n_users - 1), np.arange(data.n_items))
     # Different item factors (one user fewer), same taste: scores agree closely.
     assert np.corrcoef(folded, refit)[0, 1] > 0.98
-
-
-def test_fold_in_is_fast_for_500_ratings():
-    data, _, _ = planted_low_rank(n_users=50, n_items=2000, rank=20, density=0.3)
-    model = ALS(rank=20, n_iter=2, random_state=0).fit(data)
-    rng = np.random.default_rng(0)
-    items = rng.choice(2000, 500, replace=False)
-    values = rng.uniform(1, 5, 500)
-    model.fold_in(items, values)
-    best = min(_timed(model.fold_in, items, values) for _ in range(20))
-    assert best < 1e-3, best
-
-
-def _timed(function, *args):
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
 
 
 def test_unknown_users_and_items_get_mean_plus_known_bias():
