@@ -15,6 +15,10 @@ from django.views.i18n import set_language as django_set_language
 from mangaki.models import Profile
 
 
+def _known(code: str) -> bool:
+    return code in dict(settings.LANGUAGES)
+
+
 def remember_language(response, code: str):
     """Set the language cookie on ``response``; an empty code deletes it (the browser's
     language applies again); an unknown one changes nothing."""
@@ -25,7 +29,7 @@ def remember_language(response, code: str):
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
-    elif code in dict(settings.LANGUAGES):
+    elif _known(code):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,
@@ -44,7 +48,7 @@ def set_language(request):
     """Django's ``set_language``, which also saves a member's choice on the profile."""
     response = django_set_language(request)
     code = request.POST.get("language", "")
-    if request.user.is_authenticated and code in dict(settings.LANGUAGES):
+    if request.user.is_authenticated and _known(code):
         Profile.objects.filter(user=request.user).update(language=code)
     return response
 
@@ -58,7 +62,7 @@ def _language_of_the_account(sender, request, user, **kwargs):
         request.account_language = code  # the middleware below writes the cookie
         return
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if chosen in dict(settings.LANGUAGES):
+    if _known(chosen):
         Profile.objects.filter(user=user).update(language=chosen)
 
 

@@ -125,7 +125,7 @@ def active_bundle() -> Bundle | None:
                 bundle = load_bundle(run)
                 _loaded.clear()  # keep one model in memory per process
                 _loaded[version] = bundle
-                freeze_long_lived()  # the process is warm: the model stays until the next
+                freeze_long_lived()  # warm now: keep the model out of later collections
     return bundle
 
 
