@@ -79,7 +79,8 @@ class RatingMatrix:
     """Explicit ratings as parallel arrays, with CSR/CSC views built on demand.
 
     ``users`` and ``items`` are int32 indices in ``[0, n_users)`` and ``[0, n_items)``;
-    ``values`` are float32. At most one rating per (user, item).
+    ``values`` are float32. At most one rating per (user, item). ``times`` (optional, one
+    float per rating, larger is later) lets list models weigh recent ratings more.
     """
 
     users: np.ndarray
@@ -87,10 +88,13 @@ class RatingMatrix:
     values: np.ndarray
     n_users: int
     n_items: int
+    times: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_triples(cls, users, items, values, n_users=None, n_items=None) -> RatingMatrix:
+    def from_triples(
+        cls, users, items, values, n_users=None, n_items=None, times=None
+    ) -> RatingMatrix:
         users = np.asarray(users, dtype=np.int32).ravel()
         items = np.asarray(items, dtype=np.int32).ravel()
         values = np.asarray(values, dtype=np.float32).ravel()
@@ -104,7 +108,11 @@ class RatingMatrix:
         n_items = int(items.max() + 1 if len(items) else 0) if n_items is None else int(n_items)
         if len(users) and (users.max() >= n_users or items.max() >= n_items):
             raise ValueError("an index is out of range for the given shape")
-        return cls(users, items, values, n_users, n_items)
+        if times is not None:
+            times = np.asarray(times, dtype=np.float64).ravel()
+            if len(times) != len(values):
+                raise ValueError("times must hold one value per rating")
+        return cls(users, items, values, n_users, n_items, times)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -146,8 +154,9 @@ class RatingMatrix:
 
     def subset(self, mask: np.ndarray) -> RatingMatrix:
         """The ratings selected by a boolean mask, same shape."""
+        times = None if self.times is None else self.times[mask]
         return RatingMatrix(
-            self.users[mask], self.items[mask], self.values[mask], self.n_users, self.n_items
+            self.users[mask], self.items[mask], self.values[mask], self.n_users, self.n_items, times
         )
 
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.lib import format as npformat
 
 from recommender.algorithms.base import Recommender
 
@@ -145,8 +148,53 @@ def save_model(model: Recommender, path: str | os.PathLike) -> Path:
     return path
 
 
-def load_model(path: str | os.PathLike) -> Recommender:
-    """Read an estimator written by :func:`save_model` (no pickle involved)."""
+#: Arrays at least this large are memory-mapped by ``load_model(..., mmap=True)``.
+MMAP_FROM_BYTES = 16 * 1024 * 1024
+
+
+def _mapped_members(path: Path) -> dict[str, np.ndarray]:
+    """Read-only memory maps of the large uncompressed arrays of an ``.npz`` file.
+
+    ``np.savez`` stores each array as an uncompressed ``.npy`` member of a zip file, so
+    its bytes lie contiguously in the file: mapping them lets every process serving the
+    same model share one copy in the page cache instead of reading its own.
+    """
+    mapped: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as raw:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size < MMAP_FROM_BYTES:
+                continue
+            raw.seek(info.header_offset)
+            local = raw.read(30)
+            if local[:4] != b"PK\x03\x04":
+                continue
+            name_length, extra_length = struct.unpack("<HH", local[26:30])
+            start = info.header_offset + 30 + name_length + extra_length
+            raw.seek(start)
+            version = npformat.read_magic(raw)
+            if version == (1, 0):
+                shape, fortran, dtype = npformat.read_array_header_1_0(raw)
+            elif version == (2, 0):
+                shape, fortran, dtype = npformat.read_array_header_2_0(raw)
+            else:
+                continue
+            if dtype.hasobject:
+                raise ValueError(f"{path}: {info.filename} holds objects; refusing to load")
+            mapped[info.filename.removesuffix(".npy")] = np.memmap(
+                path, dtype=dtype, mode="r", offset=raw.tell(), shape=shape,
+                order="F" if fortran else "C",
+            )  # fmt: skip
+    return mapped
+
+
+def load_model(path: str | os.PathLike, mmap: bool = False) -> Recommender:
+    """Read an estimator written by :func:`save_model` (no pickle involved).
+
+    With ``mmap``, arrays of at least ``MMAP_FROM_BYTES`` are memory-mapped read-only
+    rather than read (a large item-to-item matrix is then shared between processes).
+    """
+    path = Path(path)
+    mapped = _mapped_members(path) if mmap else {}
     with np.load(path, allow_pickle=False) as archive:
         if _META not in archive.files:
             raise ValueError(f"{path} is not a Mangaki model file (no {_META} entry)")
@@ -157,5 +205,9 @@ def load_model(path: str | os.PathLike) -> Recommender:
                 f"{path} has model format version {version!r}; this code reads "
                 f"{SUPPORTED_VERSIONS}. Retrain the model or upgrade the code."
             )
-        arrays = {name: archive[name] for name in archive.files if name != _META}
+        arrays = {
+            name: mapped[name] if name in mapped else archive[name]
+            for name in archive.files
+            if name != _META
+        }
     return _build("", arrays, header["models"])

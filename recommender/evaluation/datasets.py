@@ -107,21 +107,22 @@ class Dataset:
     name: str = "dataset"
 
 
-def _rating_matrix(users, items, values, n_users, n_items):
+def _rating_matrix(users, items, values, n_users, n_items, times=None):
     from recommender.algorithms.base import RatingMatrix
 
-    return RatingMatrix.from_triples(users, items, values, n_users, n_items)
+    return RatingMatrix.from_triples(users, items, values, n_users, n_items, times)
 
 
 def _last_wins(users, items, values):
-    """Drop earlier duplicates of a (user, item) pair, keeping the last occurrence."""
+    """Indices of the last occurrence of each (user, item) pair, in file order."""
     key = users.astype(np.int64) * (int(items.max(initial=0)) + 1) + items
     _, first_in_reversed = np.unique(key[::-1], return_index=True)
-    keep = np.sort(len(key) - 1 - first_in_reversed)
-    return users[keep], items[keep], values[keep]
+    return np.sort(len(key) - 1 - first_in_reversed)
 
 
-def from_arrays(user_ids, item_ids, values, extra_items=(), scale=None, name="dataset"):
+def from_arrays(
+    user_ids, item_ids, values, extra_items=(), scale=None, name="dataset", timestamps=None
+):
     """Build a :class:`Dataset` from raw ids (any hashable) and rating values.
 
     Example::
@@ -142,8 +143,11 @@ def from_arrays(user_ids, item_ids, values, extra_items=(), scale=None, name="da
         )
         extra = np.setdiff1d(extra, rated_items)
     item_index = np.concatenate([rated_items, extra]) if len(extra) else rated_items
-    users, items, values = _last_wins(users, items, values)
-    ratings = _rating_matrix(users, items, values, len(user_index), len(item_index))
+    keep = _last_wins(users, items, values)
+    users, items, values = users[keep], items[keep], values[keep]
+    if timestamps is not None:
+        timestamps = np.asarray(timestamps, dtype=np.float64)[keep]
+    ratings = _rating_matrix(users, items, values, len(user_index), len(item_index), timestamps)
     scale = scale if scale is not None else detect_scale(values)
     return Dataset(ratings, user_index, item_index, scale, name=name)
 
@@ -166,7 +170,7 @@ def _columns(rows, n_required: int, numeric_column: int | None):
     """Split CSV rows into columns, skipping a header line when there is one."""
     if rows and numeric_column is not None and not _is_number(rows[0][numeric_column]):
         rows = rows[1:]
-    elif rows and numeric_column is None and rows[0][-1].strip().lower() in ("choice", "rating"):
+    elif rows and numeric_column is None and rows[0][2].strip().lower() in ("choice", "rating"):
         rows = rows[1:]
     if any(len(row) < n_required for row in rows):
         raise ValueError(f"every row needs at least {n_required} columns")
@@ -196,11 +200,33 @@ def attach_tags(dataset: Dataset, item_ids, tags, weights=None) -> Dataset:
     return dataset
 
 
+def _timestamps(rows) -> np.ndarray | None:
+    """The fourth column as seconds (a number, or an ISO date and time), when every row
+    has one; None otherwise (the temporal split then refuses the dataset)."""
+    if not rows or any(len(row) < 4 or not row[3].strip() for row in rows):
+        return None
+    from datetime import datetime
+
+    out = np.empty(len(rows))
+    for index, row in enumerate(rows):
+        text = row[3].strip()
+        try:
+            out[index] = float(text)
+        except ValueError:
+            try:
+                out[index] = datetime.fromisoformat(text).timestamp()
+            except ValueError:
+                return None
+    return out
+
+
 def load_csv(path, tags_path=None) -> Dataset:
-    """Load ``user,item,rating`` (and optionally an ``item,tag[,weight]`` file)."""
-    (users, items, values), _ = _columns(_read_rows(Path(path)), 3, numeric_column=2)
+    """Load ``user,item,rating[,timestamp]`` (and optionally an ``item,tag[,weight]`` file)."""
+    (users, items, values), rows = _columns(_read_rows(Path(path)), 3, numeric_column=2)
     tag_items, tags, weights = _read_tags(tags_path)
-    dataset = from_arrays(users, items, values.astype(float), extra_items=tag_items)
+    dataset = from_arrays(
+        users, items, values.astype(float), extra_items=tag_items, timestamps=_timestamps(rows)
+    )
     dataset.name = Path(path).stem
     return attach_tags(dataset, tag_items, tags, weights) if tags_path else dataset
 
@@ -224,15 +250,17 @@ def _read_tags(tags_path) -> tuple[list, list, list]:
 
 
 def load_mangaki_csv(path, tags_path=None) -> Dataset:
-    """Load Mangaki choices ``user,work,choice`` (favorite, like, neutral, dislike...)."""
-    (users, works, choices), _ = _columns(_read_rows(Path(path)), 3, numeric_column=None)
+    """Load Mangaki choices ``user,work,choice[,date]`` (favorite, like, neutral, dislike...)."""
+    (users, works, choices), rows = _columns(_read_rows(Path(path)), 3, numeric_column=None)
     choices = np.char.lower(choices)
     unknown = sorted(set(choices.tolist()) - set(MANGAKI_CHOICES))
     if unknown:
         raise ValueError(f"unknown Mangaki choices: {unknown}")
     values = np.array([MANGAKI_CHOICES[c] for c in choices.tolist()], dtype=np.float32)
     tag_items, tags, weights = _read_tags(tags_path)
-    dataset = from_arrays(users, works, values, tag_items, scale=SCALES["mangaki"])
+    dataset = from_arrays(
+        users, works, values, tag_items, scale=SCALES["mangaki"], timestamps=_timestamps(rows)
+    )
     dataset.name = Path(path).stem
     return attach_tags(dataset, tag_items, tags, weights) if tags_path else dataset
 
@@ -240,11 +268,13 @@ def load_mangaki_csv(path, tags_path=None) -> Dataset:
 def load_movielens(folder) -> Dataset:
     """MovieLens 100K: ratings, 19 genres as tags, official u1..u5 folds when present."""
     folder = Path(folder)
-    raw = np.loadtxt(folder / "u.data", dtype=np.int64, usecols=(0, 1, 2), ndmin=2)
+    raw = np.loadtxt(folder / "u.data", dtype=np.int64, usecols=(0, 1, 2, 3), ndmin=2)
     items_file = (folder / "u.item").read_text(encoding="latin-1").splitlines()
     fields = [line.split("|") for line in items_file if line.strip()]
     movie_ids = np.array([int(f[0]) for f in fields])
-    dataset = from_arrays(raw[:, 0], raw[:, 1], raw[:, 2], extra_items=movie_ids, name="ml-100k")
+    dataset = from_arrays(
+        raw[:, 0], raw[:, 1], raw[:, 2], extra_items=movie_ids, name="ml-100k", timestamps=raw[:, 3]
+    )
     genre_file = folder / "u.genre"
     names = [line.split("|")[0] for line in genre_file.read_text("latin-1").splitlines() if line]
     flags = np.array([[int(x) for x in f[-19:]] for f in fields], dtype=np.float32)
@@ -321,8 +351,9 @@ def load_dataset(path, fmt: str = "auto", tags_path=None) -> Dataset:
             fmt = "fixture"
         else:
             first = _read_rows(path)[:1]
-            is_choice = bool(first) and first[0][-1].strip().lower() in MANGAKI_CHOICES
-            header_choice = bool(first) and first[0][-1].strip().lower() == "choice"
+            third = first[0][2].strip().lower() if first and len(first[0]) > 2 else ""
+            is_choice = third in MANGAKI_CHOICES
+            header_choice = third == "choice"
             fmt = "mangaki" if is_choice or header_choice else "csv"
     if fmt == "movielens":
         return load_movielens(path)

@@ -27,7 +27,12 @@ MODELS: dict[str, tuple[str, str, dict]] = {
     "fm": ("fm", "FactorizationMachine", {}),
     "neural": ("neural", "NeuralRecommender", {}),
     "blend": ("blend", "Blend", {}),
+    # Top-N list models (python -m recommender.evaluate --task topn).
+    "ease": ("ease", "EASE", {"weight_floor": 1.0}),  # the classic binary EASE
+    "ranker": ("ranker", "Ranker", {}),  # the list model the site serves
 }
+#: Not an estimator: the list of the most rated works, built by the top-N protocol itself.
+POPULARITY = "popularity"
 
 
 def model_class(name: str):

@@ -123,3 +123,39 @@ def test_command_line_writes_json_and_markdown(tmp_path, capsys):
         evaluate.main(
             ["--data", str(tmp_path / "r.csv"), "--models", "nope", "--quiet", "--output", str(out)]
         )
+
+
+def test_topn_task_ranks_the_catalogue_next_to_popularity_and_ease(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    # Two tastes: people of taste t rate works of their half, with dates.
+    lines = []
+    for user in range(60):
+        half = user % 2
+        for day, item in enumerate(rng.choice(np.arange(half * 20, half * 20 + 20), 10, False)):
+            lines.append(f"u{user},i{item},{rng.integers(3, 6)},{1_600_000_000 + day * 86_400}")
+    (tmp_path / "r.csv").write_text("user,item,rating,timestamp\n" + "\n".join(lines) + "\n")
+    for split in ("random", "temporal"):
+        out = tmp_path / split
+        code = evaluate.main(
+            ["--task", "topn", "--split", split, "--data", str(tmp_path / "r.csv"),
+             "--models", "ranker,baseline", "--k", "5", "--output", str(out), "--quiet"]
+        )  # fmt: skip
+        assert code == 0
+        results = json.loads((out / "results.json").read_text())["models"]
+        assert list(results) == ["popularity", "ease", "ranker", "baseline"]
+        for row in results.values():
+            assert 0.0 <= row["recall"] <= 1.0 and 0.0 <= row["coverage"] <= 1.0
+        # Knowing the person's half beats the list of the most rated works.
+        assert results["ranker"]["recall"] > results["popularity"]["recall"]
+        table = (out / "results.md").read_text()
+        assert "| ranker |" in table and "R@5" in table and f"{split} split" in table
+    assert "| popularity |" in capsys.readouterr().out
+
+
+def test_the_temporal_split_needs_timestamps(tmp_path):
+    (tmp_path / "r.csv").write_text("user,item,rating\n1,1,5\n1,2,4\n2,1,3\n")
+    with pytest.raises(ValueError, match="timestamp"):
+        evaluate.main(
+            ["--task", "topn", "--split", "temporal", "--data", str(tmp_path / "r.csv"),
+             "--output", str(tmp_path / "o"), "--quiet"]
+        )  # fmt: skip
