@@ -9,11 +9,18 @@ subprocess, so its memory is its own and a missing or crashing peer is reported 
 row ("not installed", "failed: ...") while the others go on. Peers come from
 ``requirements-bench.txt``.
 
+``--task topn`` compares full-catalogue top-20 lists instead, on MovieLens 100K with the
+protocol of ``python -m recommender.evaluate --task topn`` (20% of the ratings held out at
+random or, per user, the latest; relevant = a held-out rating of 4 or 5): our list model,
+EASE and the popularity list beside implicit's ALS and LensKit's item-kNN and implicit MF,
+each in its own process, with fit time, recall@20, nDCG@20, coverage and novelty.
+
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.bench_peers                      # everything
     .venv/bin/python -m benchmarks.bench_peers --dataset ml100k --peers mangaki,cornac
     .venv/bin/python -m benchmarks.bench_peers --dataset synthetic --scale 0.1 --repeats 1
+    .venv/bin/python -m benchmarks.bench_peers --task topn          # lists, both splits
 """
 
 from __future__ import annotations
@@ -35,13 +42,15 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_als import ML100K, _fold, timed
-from benchmarks.peers import PEERS
+from benchmarks.peers import PEERS, TOPN_PEERS
 from recommender.algorithms.base import RatingMatrix
 
 logger = logging.getLogger("bench_peers")
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("ml100k", "synthetic")
+SPLITS = ("random", "temporal")
 OURS = "mangaki"
+TOP_K = 20
 
 
 def resolve(spec: str):
@@ -148,17 +157,99 @@ def _measure_fit(peer, row: dict, path: Path, repeats: int) -> None:
     row["peak_rss_mb"] = _memory_mb("VmHWM")
 
 
+def measure_topn(spec: str, split: str) -> dict:
+    """Run in the child: one top-N peer's lists on MovieLens 100K with one split."""
+    import scipy.sparse as sp
+
+    from recommender.algorithms.topn import top_n
+    from recommender.evaluation.datasets import load_movielens
+    from recommender.evaluation.topn import make_split, popularity_ranks, score_lists
+
+    row = {"peer": spec, "dataset": split, "load_average": os.getloadavg()[0]}
+    peer = TOPN_PEERS[spec]()
+    row |= {"library": peer.library, "model": peer.model}
+    if importlib.util.find_spec(peer.package) is None:
+        return row | {"status": "not installed"}
+    try:
+        if peer.distribution:
+            row["version"] = importlib.metadata.version(peer.distribution)
+        peer.start()
+        dataset = load_movielens(ML100K)
+        ratings = dataset.ratings
+        chosen = make_split(dataset, split)
+        train = ratings.subset(chosen.train)
+
+        def matrix(mask):
+            return sp.csr_matrix(
+                (np.ones(mask.sum()), (ratings.users[mask], ratings.items[mask])),
+                shape=ratings.shape,
+            )
+
+        seen = matrix(chosen.train)
+        relevant = matrix(chosen.test & (ratings.values >= dataset.scale.relevance))
+        users = np.flatnonzero(np.diff(relevant.indptr) > 0)
+        began = time.perf_counter()
+        fitted = peer.fit(train, dataset)
+        row["fit_s"] = time.perf_counter() - began
+        began = time.perf_counter()
+        lists = np.vstack([
+            top_n(np.asarray(peer.scores(fitted, users[start:start + 256], ratings.n_items),
+                             dtype=np.float64), TOP_K, exclude=seen[users[start:start + 256]])
+            for start in range(0, len(users), 256)
+        ])  # fmt: skip
+        row["rank_s"] = time.perf_counter() - began
+        scored = score_lists(
+            lists,
+            relevant[users],
+            sp.csr_matrix((len(users), ratings.n_items)),
+            popularity_ranks(train.item_counts()),
+        )
+        row |= {k: scored[k] for k in ("recall", "ndcg", "coverage", "novelty", "n_users")}
+        row["peak_rss_mb"] = _memory_mb("VmHWM")
+    except Exception as error:  # reported in the row: one peer's failure is not the run's
+        logger.exception("%s on %s failed", spec, split)
+        return row | {"status": f"failed: {error!r}"[:300]}
+    return row | {"status": "ok"}
+
+
+def format_topn(rows: list[dict]) -> str:
+    """The top-N rows as a Markdown table."""
+    header = (
+        f"| split | library | model | R@{TOP_K} | nDCG@{TOP_K} | coverage | novelty "
+        "| fit s | peak RSS MB | notes |"
+    )
+    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+    for row in rows:
+        name = row.get("library", row["peer"])
+        if row.get("version"):
+            name += f" {row['version']}"
+        if row["status"] != "ok":
+            cells = [row["dataset"], name, row.get("model", ""), "", "", "", "", "", ""]
+            lines.append("| " + " | ".join([*cells, row["status"]]) + " |")
+            continue
+        cells = [
+            row["dataset"], name, row["model"], f"**{row['recall']:.4f}**", f"{row['ndcg']:.4f}",
+            f"{row['coverage']:.3f}", f"{row['novelty']:.0f}", f"{row['fit_s']:.2f}",
+            f"{row['peak_rss_mb']:.0f}", f"load {row['load_average']:.1f}",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def child_main(args) -> None:
-    row = measure(args.child, args.dataset, Path(args.data), args.repeats)
+    if args.task == "topn":
+        row = measure_topn(args.child, args.dataset)
+    else:
+        row = measure(args.child, args.dataset, Path(args.data), args.repeats)
     Path(args.json).write_text(json.dumps(row))
 
 
-def run_peer(spec, dataset, path, repeats, folder: Path, timeout=3600.0) -> dict:
+def run_peer(spec, dataset, path, repeats, folder: Path, timeout=3600.0, task="als") -> dict:
     """Measure one peer in a child process (its own session, so a timeout kills its JVM
     too) and return its row; a crash or a timeout becomes a ``failed: ...`` row."""
     out, log = folder / f"{spec}-{dataset}.json".replace(":", "_"), folder / "child.log"
     command = [
-        sys.executable, "-m", "benchmarks.bench_peers", "--child", spec,
+        sys.executable, "-m", "benchmarks.bench_peers", "--child", spec, "--task", task,
         "--dataset", dataset, "--data", str(path), "--repeats", str(repeats), "--json", str(out),
     ]  # fmt: skip
     out.unlink(missing_ok=True)
@@ -235,8 +326,11 @@ def format_table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=[*DATASETS, "both"], default="both")
-    parser.add_argument("--peers", default=",".join(PEERS), help="comma list, ours first")
+    parser.add_argument(
+        "--task", choices=("als", "topn"), default="als", help="ALS fits, or top-N lists"
+    )
+    parser.add_argument("--dataset", choices=[*DATASETS, *SPLITS, "both"], default="both")
+    parser.add_argument("--peers", default=None, help="comma list, ours first")
     parser.add_argument("--repeats", type=int, default=3, help="timed fits after a warm-up")
     parser.add_argument("--scale", type=float, default=1.0, help="of the synthetic set")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per peer")
@@ -248,7 +342,10 @@ def main() -> None:
     if args.child:
         child_main(args)
         return
-    peers = args.peers.split(",")
+    if args.task == "topn":
+        topn_main(args, parser)
+        return
+    peers = (args.peers or ",".join(PEERS)).split(",")
     unknown = [p for p in peers if p not in PEERS and ":" not in p]
     if unknown:
         parser.error(f"unknown peers {unknown}; known: {', '.join(PEERS)}")
@@ -269,6 +366,33 @@ def main() -> None:
         f"\n{started}, {os.cpu_count()} CPUs, load average at the end "
         f"{os.getloadavg()[0]:.1f}; fit = median of {args.repeats} after a warm-up; "
         "x2 = ours is twice as fast (or half the memory)."
+    )
+    if args.json:
+        report = {"started": started, "argv": sys.argv[1:], "rows": rows}
+        Path(args.json).write_text(json.dumps(report, indent=1))
+
+
+def topn_main(args, parser) -> None:
+    peers = (args.peers or ",".join(TOPN_PEERS)).split(",")
+    unknown = [p for p in peers if p not in TOPN_PEERS]
+    if unknown:
+        parser.error(f"unknown top-N peers {unknown}; known: {', '.join(TOPN_PEERS)}")
+    if not (ML100K / "u.data").exists():
+        parser.error(f"MovieLens 100K not found at {ML100K} (set MANGAKI_ML100K)")
+    splits = SPLITS if args.dataset in ("both", *DATASETS) else (args.dataset,)
+    started, rows = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), []
+    with tempfile.TemporaryDirectory() as folder:
+        for split in splits:
+            for peer in peers:
+                logger.info("%s, %s split ...", peer, split)
+                rows.append(
+                    run_peer(peer, split, ML100K, 1, Path(folder), args.timeout, task="topn")
+                )
+    print(format_topn(rows))
+    print(
+        f"\n{started}, MovieLens 100K, {os.cpu_count()} CPUs, load average at the end "
+        f"{os.getloadavg()[0]:.1f}; 20% of the ratings held out, seed 0; relevant = 4 or 5 "
+        "stars; novelty = mean popularity rank of the works listed (1 = the most rated)."
     )
     if args.json:
         report = {"started": started, "argv": sys.argv[1:], "rows": rows}
