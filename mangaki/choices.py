@@ -43,3 +43,24 @@ SHORTCUTS = {
     Choice.WILLSEE: "w",
     Choice.WONTSEE: "x",
 }
+
+#: What a predicted rating is shown as: the seen choice it is closest to, with a label
+#: people read at once ("likely favourite" rather than "predicted 2.37").
+PREDICTION_LABELS = {
+    Choice.FAVORITE: _("likely a favourite"),
+    Choice.LIKE: _("you'll probably like it"),
+    Choice.NEUTRAL: _("probably so-so for you"),
+    Choice.DISLIKE: _("probably not for you"),
+}
+
+
+def predicted_choice(score: float) -> str:
+    """The seen choice whose value is closest to a predicted rating (ties: the higher).
+
+    Example::
+
+        >>> predicted_choice(2.37), predicted_choice(3.1), predicted_choice(-0.9)
+        ('like', 'favorite', 'neutral')
+    """
+    best = min(SEEN_CHOICES, key=lambda c: (abs(RATING_VALUES[c] - score), -RATING_VALUES[c]))
+    return str(best.value)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -20,6 +21,9 @@ from django.utils import timezone
 
 from mangaki.heap import freeze_long_lived
 from recommender.models import RunStatus, TrainingRun
+
+if TYPE_CHECKING:
+    from recommender.algorithms.ranker import Ranker
 
 logger = logging.getLogger(__name__)
 ACTIVE_KEY = "recommender:active-version"
@@ -35,22 +39,28 @@ def tolerance() -> float:
     return float(getattr(settings, "MODEL_TOLERANCE", 0.02))
 
 
+def topn_tolerance() -> float:
+    return float(getattr(settings, "MODEL_TOPN_TOLERANCE", 0.05))
+
+
 def stale_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "TRAINING_STALE_SECONDS", 120))
 
 
 @dataclass
 class Bundle:
-    """An active model and the index that maps it to database rows."""
+    """An active model and the index that maps it to database rows. The site reads it
+    through :class:`recommender.facade.ServedModel`, never through the model's attributes."""
 
     version: str
-    model: object  # BALSE
+    model: Ranker
     work_ids: np.ndarray
     user_ids: np.ndarray
     tag_names: list[str]
     work_category: np.ndarray
     work_nsfw: np.ndarray
     snapshot_at: object
+    work_group: np.ndarray | None = None  # franchise number of each work
 
     def __post_init__(self) -> None:
         self.work_index = {int(w): i for i, w in enumerate(self.work_ids)}
@@ -72,6 +82,11 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
             work_category=snapshot.work_category,
             work_nsfw=work_nsfw,
             snapshot_at=np.array(snapshot.taken_at.isoformat()),
+            work_group=(
+                snapshot.work_group
+                if snapshot.work_group is not None
+                else np.arange(len(snapshot.work_ids))
+            ),
         )
     return folder / f"{version}.npz"
 
@@ -82,7 +97,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
     from recommender.algorithms.persistence import load_model
 
     path = Path(run.model_path)
-    model = load_model(path)
+    model = load_model(path, mmap=True)  # the item-to-item matrix is shared between processes
     with np.load(path.with_suffix(".index.npz"), allow_pickle=False) as index:
         return Bundle(
             version=run.version,
@@ -93,6 +108,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
             work_category=index["work_category"],
             work_nsfw=index["work_nsfw"],
             snapshot_at=parse_datetime(str(index["snapshot_at"])),
+            work_group=index["work_group"] if "work_group" in index.files else None,
         )
 
 
@@ -141,24 +157,41 @@ def activate(run: TrainingRun, reason: str) -> None:
 
 
 def decide(run: TrainingRun) -> bool:
-    """Activate ``run`` unless it is worse than the active model beyond the tolerance."""
+    """Activate ``run`` unless it is worse than the active model beyond the tolerances:
+    its held-out RMSE (the predicted choice) or its top-N recall@20 (the lists)."""
     current = TrainingRun.objects.filter(is_active=True).exclude(pk=run.pk).first()
     new = run.metrics.get("rmse")
     if current is None or current.metrics.get("rmse") is None:
         activate(run, "first model" if current is None else "the active model has no metrics")
         return True
     old = current.metrics["rmse"]
+    refusals = []
     if new is None or new > old * (1 + tolerance()):
-        run.status = RunStatus.REJECTED
-        run.reason = (
-            f"RMSE {new:.4f} is worse than the active model {current.version}'s {old:.4f} "
-            f"beyond the {tolerance():.0%} tolerance; kept, not activated"
+        shown = "none" if new is None else f"{new:.4f}"
+        refusals.append(
+            f"RMSE {shown} is worse than the active model's {old:.4f} beyond the "
+            f"{tolerance():.0%} tolerance"
         )
+    old_recall, new_recall = current.metrics.get("recall_at_20"), run.metrics.get("recall_at_20")
+    if old_recall is not None and (
+        new_recall is None or new_recall < old_recall * (1 - topn_tolerance())
+    ):
+        shown = "none" if new_recall is None else f"{new_recall:.4f}"
+        refusals.append(
+            f"top-20 recall {shown} is below the active model's {old_recall:.4f} beyond the "
+            f"{topn_tolerance():.0%} tolerance"
+        )
+    if refusals:
+        run.status = RunStatus.REJECTED
+        run.reason = f"{'; '.join(refusals)} (active model {current.version}); kept, not activated"
         run.save(update_fields=["status", "reason"])
         return False
-    activate(
-        run, f"RMSE {new:.4f} vs {old:.4f} for {current.version} (tolerance {tolerance():.0%})"
-    )
+    summary = f"RMSE {new:.4f} vs {old:.4f}"
+    if new_recall is not None:
+        summary += f", top-20 recall {new_recall:.4f}"
+        if old_recall is not None:
+            summary += f" vs {old_recall:.4f}"
+    activate(run, f"{summary} for {current.version} (tolerance {tolerance():.0%})")
     return True
 
 

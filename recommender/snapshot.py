@@ -7,6 +7,7 @@ a model instance per row (a 1M-rating snapshot from PostgreSQL takes seconds).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from mangaki.choices import RATING_VALUES
 from mangaki.models import Profile, Rating, TaggedWork, Work
+from mangaki.text import franchise_groups
 from recommender.algorithms.base import RatingMatrix
 
 _FETCH = 100_000
@@ -30,6 +32,8 @@ class Snapshot:
     tag_names: list[str]
     work_category: np.ndarray  # category id of each item
     taken_at: object
+    work_group: np.ndarray | None = None  # franchise number of each item (shared by sequels)
+    embeddings: np.ndarray | None = None  # poster embedding of each item (zeros: no poster)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -57,27 +61,33 @@ _FROM = (
 _CODE = "CASE r.choice " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(_CHOICES)) + " END"
 
 
-def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, work ids, values) of the consenting users' ratings."""
+def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user ids, work ids, values, dates in seconds) of the consenting users' ratings."""
     if connection.vendor == "postgresql":
-        # PostgreSQL packs each column into one binary string: three values cross the wire
+        # PostgreSQL packs each column into one binary string: four values cross the wire
         # instead of a million tuples.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT string_agg(int8send(r.user_id), ''), string_agg(int8send(r.work_id), ''),"
-                f" string_agg(int2send(({_CODE})::int2), '') {_FROM}"  # noqa: S608 (constants)
+                "SELECT string_agg(int8send(r.user_id), ''), string_agg(int8send(r.work_id), ''),"  # noqa: S608 (constants)
+                f" string_agg(int2send(({_CODE})::int2), ''),"
+                " string_agg(float8send(extract(epoch from r.date)::float8), '')"
+                f" {_FROM}"
             )
-            users, works, codes = cursor.fetchone()
+            users, works, codes, dates = cursor.fetchone()
         if users is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         return (
             np.frombuffer(bytes(users), dtype=">i8").astype(np.int64),
             np.frombuffer(bytes(works), dtype=">i8").astype(np.int64),
             _VALUES[np.frombuffer(bytes(codes), dtype=">i2")],
+            np.frombuffer(bytes(dates), dtype=">f8").astype(np.float64),
         )
-    rows = _fetch(f"SELECT r.user_id, r.work_id, {_CODE} {_FROM}", dtype=np.int64)  # noqa: S608
-    rows = rows.reshape(-1, 3)
-    return rows[:, 0], rows[:, 1], _VALUES[rows[:, 2]]
+    # SQLite keeps dates as UTC text: julianday() turns them into seconds in the query.
+    seconds = "(julianday(r.date) - 2440587.5) * 86400.0"
+    rows = _fetch(f"SELECT r.user_id, r.work_id, {_CODE}, {seconds} {_FROM}")  # noqa: S608
+    rows = rows.reshape(-1, 4).astype(np.float64)
+    numbers = rows[:, :3].astype(np.int64)
+    return numbers[:, 0], numbers[:, 1], _VALUES[numbers[:, 2]], rows[:, 3]
 
 
 def tag_matrix(rows, cols, weights, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -101,19 +111,38 @@ def tag_matrix(rows, cols, weights, shape: tuple[int, int]) -> sp.csr_matrix:
     return sp.csr_matrix((strongest, (unique // shape[1], unique % shape[1])), shape=shape)
 
 
-def take_snapshot() -> Snapshot:
-    """Ratings of consenting users (``research_ok``) and every work with its tags."""
-    taken_at = timezone.now()
-    works = np.array(
-        list(Work.objects.order_by("pk").values_list("pk", "category_id")), dtype=np.int64
-    ).reshape(-1, 2)
-    work_ids, work_category = works[:, 0], works[:, 1]
+def _embeddings(work_ids: np.ndarray) -> np.ndarray | None:
+    """Poster embeddings as a works x width array (zero rows without a poster), in the
+    width most posters have (a backbone change leaves a few older ones out); None if no
+    work has one."""
+    found = Work.objects.filter(poster_embedding__isnull=False).order_by()
+    blobs = {pk: bytes(blob) for pk, blob in found.values_list("pk", "poster_embedding")}
+    widths = Counter(len(blob) // 4 for blob in blobs.values() if blob)
+    if not widths:
+        return None
+    width = max(widths, key=lambda w: (widths[w], w))
+    out = np.zeros((len(work_ids), width), dtype=np.float32)
+    rows = np.searchsorted(work_ids, np.array(list(blobs), dtype=np.int64))
+    for row, blob in zip(rows.tolist(), blobs.values(), strict=True):
+        if len(blob) == 4 * width:
+            out[row] = np.frombuffer(blob, dtype=np.float32)
+    return out
 
-    users, works_rated, values = _rating_arrays()
+
+def take_snapshot() -> Snapshot:
+    """Ratings of consenting users (``research_ok``) with their dates, and every work with
+    its tags, poster embedding and franchise."""
+    taken_at = timezone.now()
+    catalogue = list(Work.objects.order_by("pk").values_list("pk", "category_id", "title"))
+    work_ids = np.array([pk for pk, _, _ in catalogue], dtype=np.int64)
+    work_category = np.array([c for _, c, _ in catalogue], dtype=np.int64)
+    work_group = np.array(franchise_groups([t for _, _, t in catalogue]), dtype=np.int64)
+
+    users, works_rated, values, dates = _rating_arrays()
     user_ids, user_index = np.unique(users, return_inverse=True)
     item_index = np.searchsorted(work_ids, works_rated)
     matrix = RatingMatrix.from_triples(
-        user_index, item_index, values, n_users=len(user_ids), n_items=len(work_ids)
+        user_index, item_index, values, n_users=len(user_ids), n_items=len(work_ids), times=dates
     )
 
     tag_rows = list(TaggedWork.objects.order_by().values_list("work_id", "tag__name", "weight"))
@@ -123,4 +152,7 @@ def take_snapshot() -> Snapshot:
     rows = np.searchsorted(work_ids, np.array(ids, dtype=np.int64))
     cols = np.array([column[n] for n in names], dtype=np.int64)
     features = tag_matrix(rows, cols, weights, (len(work_ids), len(tag_names)))
-    return Snapshot(matrix, user_ids, work_ids, features, tag_names, work_category, taken_at)
+    return Snapshot(
+        matrix, user_ids, work_ids, features, tag_names, work_category, taken_at,
+        work_group=work_group, embeddings=_embeddings(work_ids),
+    )  # fmt: skip

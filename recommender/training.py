@@ -34,7 +34,9 @@ DEFAULT_PARAMS = {
     "cold_start_fraction": 0.05,
     "seed": 0,
 }
+TOP_N = 20  # list length of the held-out top-N figures (the recommendations page's first screen)
 LITTLE_KNOWN = 3  # fewer training ratings than this: a little-known work (BALSE paper)
+RELEVANT = 2.0  # like (2) and favorite (4): a held-out work the list should have found
 Progress = Callable[[float, str], None]
 
 
@@ -43,16 +45,20 @@ class TrainingBusy(RuntimeError):
 
 
 def make_model(params: dict):
+    """The served model: a :class:`~recommender.algorithms.ranker.Ranker` for the lists,
+    whose rating model (BALSE) gives the predicted choice and the taste explanations."""
     from recommender.algorithms.als import ALS
     from recommender.algorithms.balse import BALSE
     from recommender.algorithms.lasso import Lasso
+    from recommender.algorithms.ranker import Ranker
 
-    return BALSE(
+    balse = BALSE(
         als=ALS(rank=params["rank"], reg=params["reg"], n_iter=params["n_iter"]),
         lasso=Lasso(alpha=params["alpha"]),
         validation_fraction=params["validation_fraction"],
         random_state=params["seed"],
     )
+    return Ranker(rating_model=balse, random_state=params["seed"])
 
 
 def holdout_split(snapshot: Snapshot, params: dict):
@@ -68,30 +74,64 @@ def holdout_split(snapshot: Snapshot, params: dict):
 
 
 def evaluate(snapshot: Snapshot, params: dict) -> dict:
-    """RMSE of a model fit on the training split: whole, little-known and cold-start works."""
+    """Held-out figures of a model fit on the training split: RMSE of the predicted rating
+    (whole, little-known and cold-start works) and the lists' top-N recall and nDCG (with
+    the popularity list's, computed on the same split, for scale)."""
     from recommender.evaluation.metrics import mae, rmse
 
     train, test, cold = holdout_split(snapshot, params)
     if train.nnz < 2 or test.nnz == 0:
         return {}
-    model = make_model(params).fit(train, snapshot.item_features)
-    predicted = model.predict(test.users, test.items)
+    model = make_model(params).fit(train, snapshot.item_features, snapshot.embeddings)
+    balse = model.rating_model_
+    predicted = balse.predict(test.users, test.items)
     counts = train.item_counts()[test.items]
     little = (counts < LITTLE_KNOWN) & ~cold
     metrics = {
         "rmse": float(rmse(test.values, predicted)),
         "mae": float(mae(test.values, predicted)),
-        "als_rmse": float(rmse(test.values, model.als_.predict(test.users, test.items))),
-        "lasso_rmse": float(rmse(test.values, model.lasso_.predict(test.users, test.items))),
+        "als_rmse": float(rmse(test.values, balse.als_.predict(test.users, test.items))),
+        "lasso_rmse": float(rmse(test.values, balse.lasso_.predict(test.users, test.items))),
         "n_test": int(test.nnz),
-        "beta": float(model.beta_),
-        "gamma": float(model.gamma_),
+        "beta": float(balse.beta_),
+        "gamma": float(balse.gamma_),
     }
     if little.any():
         metrics["rmse_little_known"] = float(rmse(test.values[little], predicted[little]))
     if cold.any():
         metrics["rmse_cold_start"] = float(rmse(test.values[cold], predicted[cold]))
+    metrics.update(topn_figures(model, train, test, cold))
     return metrics
+
+
+def topn_figures(model, train, test, cold) -> dict:
+    """recall/nDCG@20 of the model's lists and of the popularity list on held-out likes."""
+    import scipy.sparse as sp
+
+    from recommender.evaluation.topn import popularity_ranks, score_lists, top_lists
+
+    liked = test.values >= RELEVANT
+    shape = train.shape
+
+    def matrix(users, items):
+        return sp.csr_matrix((np.ones(len(users)), (users, items)), shape=shape)
+
+    seen = matrix(train.users, train.items)
+    relevant = matrix(test.users[liked], test.items[liked])
+    relevant_cold = matrix(test.users[liked & cold], test.items[liked & cold])
+    users = np.flatnonzero(np.diff(relevant.indptr) > 0)
+    if len(users) == 0:
+        return {}
+    ranks = popularity_ranks(train.item_counts())
+    figures = {"n_topn_users": int(len(users))}
+    for prefix, fitted in (("", model), ("popularity_", None)):
+        lists = top_lists(fitted, train, users, TOP_N, seen)
+        scored = score_lists(lists, relevant[users], relevant_cold[users], ranks)
+        figures[f"{prefix}recall_at_20"] = scored["recall"]
+        figures[f"{prefix}ndcg_at_20"] = scored["ndcg"]
+        if prefix == "" and scored["n_cold_users"]:
+            figures["cold_recall_at_20"] = scored["cold_recall"]
+    return {k: v for k, v in figures.items() if not (isinstance(v, float) and np.isnan(v))}
 
 
 def start_run(triggered_by: str = "manual", params: dict | None = None) -> TrainingRun:
@@ -182,7 +222,9 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
 
             report(0.6, "fit on all ratings")
             t = time.perf_counter()
-            model = make_model(run.params).fit(snapshot.ratings, snapshot.item_features)
+            model = make_model(run.params).fit(
+                snapshot.ratings, snapshot.item_features, snapshot.embeddings
+            )
             durations["fit"] = time.perf_counter() - t
 
             report(0.9, "save model files")

@@ -77,7 +77,9 @@ RECOMMENDATIONS = OpenApiExample(
             {
                 "work": {**_WORK, "id": 43, "title": "Trigun"},
                 "score": 2.41,
+                "predicted_choice": "like",
                 "explanation": {
+                    "reason": "similar",
                     "tags": [{"tag": "space", "weight": 0.52}],
                     "because": [{"id": 42, "title": "Cowboy Bebop"}],
                 },

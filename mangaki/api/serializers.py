@@ -229,13 +229,28 @@ class LikedWorkSerializer(serializers.Serializer):
 
 
 class ExplanationSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["similar", "popular", "explore", "taste"],
+        help_text="similar: the works in `because` lead to it; popular: people who rate "
+        "like you pick it; explore: a little-known work your taste in tags suggests; "
+        "taste: its tags alone",
+    )
     tags = TagWeightSerializer(many=True, help_text="Tags of the work that you seem to like")
-    because = LikedWorkSerializer(many=True, help_text="Works you liked that are close to it")
+    because = LikedWorkSerializer(
+        many=True, help_text="Works you liked that most lead to it, strongest first"
+    )
 
 
 class RecommendationSerializer(serializers.Serializer):
     work = WorkSummarySerializer()
-    score = serializers.FloatField(help_text="Predicted rating, from -2 (dislike) to 4")
+    score = serializers.FloatField(
+        help_text="Predicted rating, from -2 (dislike) to 4 (favorite); the list itself is "
+        "ordered by how likely you are to pick the work and like it"
+    )
+    predicted_choice = serializers.ChoiceField(
+        choices=["favorite", "like", "neutral", "dislike"],
+        help_text="The choice the predicted rating is closest to",
+    )
     explanation = ExplanationSerializer()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from mangaki.models import Category, Rating, Work
-from recommender.registry import active_bundle
+from recommender.facade import served_model
 
 DECK_SLOTS = ("popular", "controversial", "top", "pearls", "random", "diverse")
 #: How many of the most popular unrated works the diverse slot chooses from.
@@ -89,14 +89,14 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 def _diverse(works, n: int, rated: list[int]) -> list[Work] | None:
     """A k-DPP sample of the most popular works of ``works``, conditioned on the ``rated``
     work ids; None without a model."""
-    bundle = active_bundle()
-    if bundle is None:
+    model = served_model()
+    if model is None:
         return None
-    factors = np.asarray(bundle.model.als_.item_factors_, dtype=np.float64)
+    factors = np.asarray(model.item_vectors(), dtype=np.float64)
 
     def rows(ids) -> list[tuple[int, int]]:
-        found = ((pk, bundle.work_index.get(pk, -1)) for pk in ids)
-        return [(pk, row) for pk, row in found if 0 <= row < len(factors)]
+        found = ((pk, model.row(pk)) for pk in ids)
+        return [(pk, row) for pk, row in found if row is not None and row < len(factors)]
 
     pool = rows(works.popular().values_list("pk", flat=True)[: DIVERSE_POOL * 2])[:DIVERSE_POOL]
     if not pool:

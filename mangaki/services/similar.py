@@ -3,11 +3,12 @@
 Both rank works by cosine with :func:`recommender.algorithms.neighbours.cosine_neighbours`;
 they differ in the vectors:
 
-- **Similar works** use the active model's ALS item factors (people who rate one the way
-  they rate the other). Only works of the same category. A work's factor vector is
-  estimated from its ratings, and one from two ratings is mostly noise that can point
-  anywhere, so each neighbour's cosine is shrunk toward zero by its number of training
-  ratings ``n``: ``score = cosine x n / (n + SHRINK)`` with ``SHRINK = 10`` (Koren's
+- **Similar works** use the served model's taste vectors (its ALS item factors: people who
+  rate one the way they rate the other), through :meth:`recommender.facade.ServedModel.
+  similar`, the one implementation behind the work page and the API. Only works of the
+  same category. A work's factor vector is estimated from its ratings, and one from two
+  ratings is mostly noise that can point anywhere, so each neighbour's cosine is shrunk
+  toward zero by its number of training ratings ``n``: ``score = cosine x n / (n + 10)`` (Koren's
   shrunk similarity, with the neighbour's rating count standing in for the co-rating count
   that the model file does not keep). A work with 1 rating keeps 9% of its cosine, one with
   10 keeps half, one with 90 keeps 90%; a work with no training rating has zero factors and
@@ -44,12 +45,11 @@ from django.db.models import Count, Max, Q
 from mangaki.models import Work
 from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.neighbours import cosine_neighbours
-from recommender.registry import active_bundle
+from recommender.facade import served_model
 
 logger = logging.getLogger(__name__)
 
 NEIGHBOURS = 8  # works per list
-SHRINK = 10  # training ratings at which a neighbour's cosine counts half
 OVERFETCH = 2  # candidates per shown work, to survive the adult-content filter
 _FULL_RELOAD = 500  # more unknown works than this: read every embedding at once
 _LATE_COMMIT = timedelta(seconds=10)  # re-read rows tagged this long before the cached newest
@@ -72,7 +72,7 @@ def neighbours(work: Work, user, k: int = NEIGHBOURS) -> Neighbours:
         lists = neighbours(Work.objects.get(pk=1), request.user)
         lists.similar, lists.looks_alike
     """
-    similar = _similar_ids(work, k * OVERFETCH)
+    similar = similar_ids(work.pk, k * OVERFETCH)
     looks = _looks_alike_ids(work, k * OVERFETCH)
     wanted = {pk for ids in (similar, looks) if ids for pk in ids}
     found = {}
@@ -90,20 +90,14 @@ def neighbours(work: Work, user, k: int = NEIGHBOURS) -> Neighbours:
     return Neighbours(similar=shown(similar, same_category=True), looks_alike=shown(looks))
 
 
-def _similar_ids(work: Work, n: int) -> list[int] | None:
-    """Ids of the ``n`` works nearest ``work`` in the active model's item factors, shrunk by
-    their rating counts; None without a model or for a work the model does not know."""
-    bundle = active_bundle()
-    if bundle is None or work.pk not in bundle.work_index:
-        return None
-    factors = bundle.model.als_.item_factors_
-    counts = np.asarray(bundle.model.item_counts_, dtype=np.float64)
-    same = np.flatnonzero(bundle.work_category[: len(factors)] == work.category_id)
-    trust = counts / (counts + SHRINK)
-    found = cosine_neighbours(
-        factors, [bundle.work_index[work.pk]], n, candidates=same, weights=trust
-    )[0]
-    return [int(bundle.work_ids[row]) for row, score in found if score > 0]
+def similar_ids(work_id: int, n: int) -> list[int] | None:
+    """Ids of the ``n`` works of the same category nearest ``work_id`` in the served model's
+    taste space (:meth:`ServedModel.similar`), nearest first; None without a model or for a
+    work the model does not know. The work page and the API both list these."""
+    model = served_model()
+    row = None if model is None else model.row(work_id)
+    found = None if model is None or row is None else model.similar(row, n)
+    return None if found is None else model.work_ids([r for r, _ in found])
 
 
 def _looks_alike_ids(work: Work, n: int) -> list[int] | None:

@@ -15,8 +15,8 @@ import numpy as np
 
 from mangaki.models import Category, Work
 from recommender.algorithms.projection import Plane, principal_plane
-from recommender.registry import Bundle, active_bundle
-from recommender.serving import features_for, fold, user_ratings
+from recommender.facade import ServedModel, served_model
+from recommender.serving import user_ratings
 
 #: Works drawn on the map: the category's most rated in the model's training data.
 MAP_SIZE = 1500
@@ -39,24 +39,24 @@ _layouts: dict[tuple[str, int], _Layout] = {}
 _lock = threading.Lock()
 
 
-def _layout(bundle: Bundle, category_id: int) -> _Layout:
-    key = (bundle.version, category_id)
+def _layout(model: ServedModel, category_id: int) -> _Layout:
+    key = (model.version, category_id)
     layout = _layouts.get(key)
     if layout is None:
         with _lock:
             layout = _layouts.get(key)
             if layout is None:
-                layout = _compute_layout(bundle, category_id)
-                if any(version != bundle.version for version, _ in _layouts):
+                layout = _compute_layout(model, category_id)
+                if any(version != model.version for version, _ in _layouts):
                     _layouts.clear()  # one model's layouts per process
                 _layouts[key] = layout
     return layout
 
 
-def _compute_layout(bundle: Bundle, category_id: int) -> _Layout:
-    factors = bundle.model.als_.item_factors_
-    counts = np.asarray(bundle.model.item_counts_)
-    in_category = np.flatnonzero(bundle.work_category[: len(factors)] == category_id)
+def _compute_layout(model: ServedModel, category_id: int) -> _Layout:
+    factors = model.item_vectors()
+    counts = model.item_counts()[: len(factors)]
+    in_category = np.flatnonzero(model.catalogue.category[: len(factors)] == category_id)
     rated = in_category[counts[in_category] > 0]
     order = np.argsort(-counts[rated], kind="stable")
     items = rated[order][:MAP_SIZE]
@@ -86,28 +86,26 @@ def taste_map(
 
         taste_map(anime, request.user)["works"][0]  # [42, 0.12, -0.5, "Akira", "like", 1.8]
     """
-    bundle = active_bundle()
-    if bundle is None:
+    model = served_model()
+    if model is None:
         return None
-    layout = _layout(bundle, category.pk)
+    layout = _layout(model, category.pk)
     rated = user_ratings(user) if ratings is None else list(ratings)
-    features = features_for(bundle)
-    als_state, lasso_state = fold(bundle, features, rated)
+    person = model.fold(rated)
     choice_of = dict(rated)
 
     # The user's rated works of this category are drawn even when not among the most rated.
-    known = len(bundle.model.als_.item_factors_)
+    vectors = model.item_vectors()
+    known = len(vectors)
     extra = [
         i
         for w, _ in rated
-        if (i := bundle.work_index.get(w)) is not None
-        and i < known
-        and bundle.work_category[i] == category.pk
+        if (i := model.row(w)) is not None and i < known and model.category_of(i) == category.pk
     ]
     items = np.unique(np.concatenate([layout.items, np.array(extra, dtype=np.int64)]))
     if not include_nsfw:
-        items = items[~bundle.work_nsfw[items].astype(bool)]
-    ids = bundle.work_ids[items]
+        items = items[~model.catalogue.nsfw[items].astype(bool)]
+    ids = model.catalogue.work_ids[items]
     # The database has the last word: deleted works and works now marked adult drop out.
     visible = Work.objects.filter(pk__in=ids.tolist(), category=category)
     if not include_nsfw:
@@ -116,10 +114,8 @@ def taste_map(
 
     shown = np.array([w in titles for w in ids.tolist()], dtype=bool)
     items, ids = items[shown], ids[shown]
-    coords = layout.plane.project(bundle.model.als_.item_factors_[items]) / layout.scale
-    scores = bundle.model.predict_folded(
-        als_state, lasso_state, items=items, item_features=features.matrix
-    )
+    coords = layout.plane.project(vectors[items]) / layout.scale
+    scores = model.predict(person, items)
     # Rounded as arrays: a Python round() per number costs milliseconds on 1,500 works.
     works = [
         [w, x, y, titles[w], choice_of.get(w, ""), score]
@@ -132,7 +128,8 @@ def taste_map(
     ]
 
     you, toward = None, []
-    direction = layout.plane.direction(als_state[0])
+    vector = model.taste_vector(person)
+    direction = layout.plane.direction(vector) if vector is not None else np.zeros(2)
     length = float(np.hypot(*direction))
     if length > 0:
         unit = direction / length
@@ -141,7 +138,7 @@ def taste_map(
         best = np.argsort(-along, kind="stable")[:TOWARD]
         toward = [[int(ids[k]), titles[int(ids[k])]] for k in best if np.isfinite(along[k])]
     return {
-        "version": bundle.version,
+        "version": model.version,
         "works": works,
         "you": you,
         "toward": toward,

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from mangaki.models import Category
 from recommender.registry import active_version
-from recommender.serving import recommend, taste, user_ratings
+from recommender.serving import discover, recommend, taste, user_ratings
 
 
 @login_required
@@ -34,6 +34,15 @@ def recommendations(request, category: str = "anime"):
         {
             "category": category_obj,
             "items": items,
+            "discover": discover(
+                request.user,
+                ratings=rated,
+                category_id=category_obj.pk,
+                n=4,
+                include_nsfw=include_nsfw,
+            )
+            if items
+            else [],
             "taste": taste(ratings=rated, k=5),
             "model_version": active_version(),
             "n_ratings": len(rated),

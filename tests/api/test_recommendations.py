@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from mangaki.models import Rating
+from mangaki.models import Category, Rating
+from recommender.serving import recommend
 from tests.api.conftest import assert_error, token_client
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,16 @@ def test_recommendations_are_unrated_ranked_and_explained(demo_user, trained_sit
     assert len(results) == 8
     rated = set(Rating.objects.filter(user=demo_user).values_list("work_id", flat=True))
     assert not rated & {r["work"]["id"] for r in results}
-    scores = [r["score"] for r in results]
-    assert scores == sorted(scores, reverse=True)
+    # Ranked by the list model, in the site's order; each with its predicted choice.
+    page = recommend(demo_user, category_id=Category.objects.get(slug="anime").pk, n=8)
+    assert [r["work"]["id"] for r in results] == [r.work.pk for r in page]
+    assert all(r["predicted_choice"] in {"favorite", "like", "neutral", "dislike"} for r in results)
+    assert {r["explanation"]["reason"] for r in results} <= {
+        "similar",
+        "popular",
+        "explore",
+        "taste",
+    }
     assert all(r["work"]["category"] == "anime" and not r["work"]["nsfw"] for r in results)
     assert any(r["explanation"]["tags"] for r in results)
     because = [b for r in results for b in r["explanation"]["because"]]
@@ -37,10 +46,12 @@ def test_recommendations_are_unrated_ranked_and_explained(demo_user, trained_sit
 
 
 def test_min_popularity_filters_on_training_counts(demo_user, trained_site):
-    from recommender.registry import active_bundle
+    from recommender.facade import served_model
 
-    bundle = active_bundle()
-    counts = dict(zip(bundle.work_ids.tolist(), bundle.model.item_counts_.tolist(), strict=False))
+    model = served_model()
+    counts = dict(
+        zip(model.catalogue.work_ids.tolist(), model.item_counts().tolist(), strict=False)
+    )
     client = token_client(demo_user)
     results = client.get("/api/v1/me/recommendations?min_popularity=10&n=5").json()["results"]
     assert results and all(counts[r["work"]["id"]] >= 10 for r in results)

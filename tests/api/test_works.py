@@ -105,22 +105,31 @@ def test_autocomplete_matches_alternative_titles_ignoring_case_and_accents(api, 
 
 
 def test_similar_works_come_from_the_active_model(api, trained_site):
-    from recommender.registry import active_bundle
+    import numpy as np
+    from django.contrib.auth.models import AnonymousUser
 
-    bundle = active_bundle()
-    work_id = int(bundle.work_ids[0])
+    from mangaki.models import Work
+    from mangaki.services.similar import neighbours
+    from recommender.facade import served_model
+
+    model = served_model()
+    work_id = model.work_id(0)
     data = api.get(f"/api/v1/works/{work_id}").json()
     similar = [w["id"] for w in data["similar"]]
     assert 0 < len(similar) <= 10
     assert work_id not in similar
-    # Nearest first: the first similar work's factor is closest in cosine.
-    import numpy as np
-
-    factors = bundle.model.als_.item_factors_
+    # Nearest first in the served model's taste space: cosine shrunk by rating counts.
+    factors = model.item_vectors()
+    counts = model.item_counts()[: len(factors)]
     norms = np.linalg.norm(factors, axis=1)
-    cos = (factors @ factors[bundle.work_index[work_id]]) / np.maximum(norms, 1e-12)
-    got = [cos[bundle.work_index[w]] for w in similar]
+    mine = factors[model.row(work_id)]
+    cos = (factors @ mine) / np.maximum(norms * np.linalg.norm(mine), 1e-12)
+    shrunk = cos * counts / (counts + 10)
+    got = [shrunk[model.row(w)] for w in similar]
     assert got == sorted(got, reverse=True)
+    # The work page lists the same works, in the same order.
+    page = neighbours(Work.objects.get(pk=work_id), AnonymousUser(), k=len(similar)).similar
+    assert [w.pk for w in page][: len(similar)] == similar[: len(page)]
 
 
 def test_a_tag_filter_does_not_duplicate_works_with_the_tag_twice(api, catalogue):

@@ -23,12 +23,12 @@ def test_it_exports_consenting_users_anonymously_for_the_evaluator(
     path = tmp_path / "ratings.csv"
     call_command("export_ratings", str(path), "--salt", "s")
     rows = list(csv.reader(path.open()))
-    assert rows[0] == ["user", "work", "choice"]
+    assert rows[0] == ["user", "work", "choice", "date"]
     body = rows[1:]
     assert len(body) == 5 and "wontsee" not in {r[2] for r in body}
     assert {r[0] for r in body} == {"0", "1"}  # sequential ids, not database ids
     per_user = {}
-    for user, work, choice in body:
+    for user, work, choice, _ in body:
         per_user.setdefault(user, set()).add((int(work), choice))
     assert sorted(per_user.values(), key=len) == [
         {(works[0].pk, "dislike"), (works[4].pk, "willsee")},
@@ -41,3 +41,5 @@ def test_it_exports_consenting_users_anonymously_for_the_evaluator(
     dataset = load_mangaki_csv(path)
     assert len(dataset.user_ids) == 2 and len(dataset.item_ids) == 4
     assert sorted(dataset.ratings.values.tolist()) == pytest.approx([-2.0, 0.1, 0.5, 2.0, 4.0])
+    # The dates come along, so each person's latest ratings can be held out.
+    assert dataset.ratings.times is not None and len(dataset.ratings.times) == 5

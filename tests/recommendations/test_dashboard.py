@@ -25,6 +25,8 @@ def test_dashboard_shows_runs_metrics_and_processes(staff, demo_site):
     body = staff.get(reverse("dashboard")).content.decode()
     assert first.version in body
     assert "Active model" in body and "Ratings per week" in body
+    # Every run's top-N figures sit next to its RMSE.
+    assert "Recall@20" in body and f"{first.metrics['recall_at_20']:.4f}" in body
     assert "<polyline" in body  # the history chart of two runs
     assert "Worker:" in body and "never seen" in body
     assert "Open the Mangaki dashboard" in staff.get(reverse("admin:index")).content.decode()

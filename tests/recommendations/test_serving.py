@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 
 from mangaki.models import Rating, Work
 from mangaki.services.ratings import rate_work
-from recommender.serving import recommend, taste
+from recommender.facade import forget_served_models, served_model
+from recommender.serving import recommend, taste, user_ratings
 from recommender.training import train
 from tests.factories import TaggedWorkFactory, WorkFactory
 from tests.recommendations.conftest import FAST
@@ -29,8 +30,12 @@ def test_recommendations_exclude_rated_works_and_are_explained(demo_user, anime)
     assert len(recs) == 10
     rated = set(Rating.objects.filter(user=demo_user).values_list("work_id", flat=True))
     assert not rated & {r.work.pk for r in recs}
-    scores = [r.score for r in recs]
-    assert scores == sorted(scores, reverse=True)
+    # The list model's order, each work with its predicted rating shown as a choice.
+    model = served_model()
+    person = model.fold(user_ratings(demo_user))
+    ranked = model.rank(person, model.candidates(anime.pk, exclude=rated), 10)
+    assert [r.work.pk for r in recs] == [item.work_id for item in ranked]
+    assert all(r.predicted_choice in {"favorite", "like", "neutral", "dislike"} for r in recs)
     assert any(r.tags for r in recs), "no recommendation explained by tags"
     assert any(r.because for r in recs), "no recommendation explained by liked works"
     liked = set(
@@ -57,12 +62,12 @@ def test_adult_works_only_for_those_who_asked(demo_user, anime):
     top = recommend(demo_user, category_id=anime.pk, n=1)[0].work
     Work.objects.filter(pk=top.pk).update(nsfw=True)
     assert top.pk not in {
-        r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=5, exclude={0})
+        r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=5, exclude={-1})
     }
     demo_user.profile.nsfw_ok = True
     demo_user.profile.save()
     assert top.pk in {
-        r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=5, exclude={1})
+        r.work.pk for r in recommend(demo_user, category_id=anime.pk, n=5, exclude={-2})
     }
 
 
@@ -75,9 +80,7 @@ def test_a_brand_new_tagged_work_is_recommended_before_any_retraining(demo_user,
     disliked_new = WorkFactory(title="Brand new bore")
     for name, _ in taste(demo_user, k=2)["disliked"]:
         TaggedWorkFactory(work=disliked_new, tag__name=name, source="poster", weight=1.0)
-    import recommender.serving as serving
-
-    serving._features.clear()  # as after FRESH_TTL seconds
+    forget_served_models()  # as after FRESH_TTL seconds
     recs = recommend(demo_user, category_id=anime.pk, n=400)
     order = [r.work.title for r in recs]
     assert "Brand new show" in order

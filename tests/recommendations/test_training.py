@@ -44,6 +44,10 @@ def test_training_records_a_run_and_activates_the_first_model(demo_site):
     assert run.n_tags == TaggedWork.objects.values("tag").distinct().count()
     for key in ("rmse", "rmse_little_known", "rmse_cold_start", "als_rmse", "lasso_rmse"):
         assert np.isfinite(run.metrics[key]), key
+    # The lists' held-out top-N figures sit next to RMSE, with the popularity list's.
+    for key in ("recall_at_20", "ndcg_at_20", "popularity_recall_at_20"):
+        assert 0.0 <= run.metrics[key] <= 1.0, key
+    assert run.metrics["recall_at_20"] > run.metrics["popularity_recall_at_20"]
     assert set(run.durations) >= {"snapshot", "evaluate", "fit", "total"}
     assert len(run.fingerprint) == 64
     assert registry.active_bundle().version == run.version
@@ -64,6 +68,16 @@ def test_a_worse_model_is_kept_but_not_activated_and_rollback_works(demo_site, s
     assert registry.active_version() == first.version
     with pytest.raises(CommandError, match="no earlier model"):
         call_command("rollback_model")
+
+
+def test_a_model_whose_lists_got_worse_is_not_activated(demo_site, settings):
+    first = train("test", FAST)
+    settings.MODEL_TOPN_TOLERANCE = 0.05
+    TrainingRun.objects.filter(pk=first.pk).update(metrics={**first.metrics, "recall_at_20": 0.999})
+    second = train("test", FAST)
+    assert second.status == RunStatus.REJECTED and not second.is_active
+    assert "top-20 recall" in second.reason and "active model" in second.reason
+    assert registry.active_version() == first.version
 
 
 def test_two_trainings_never_overlap(demo_site):
@@ -100,4 +114,4 @@ def test_training_without_ratings_fails_cleanly(db, models_dir):
 def test_train_command_prints_held_out_metrics(demo_site, capsys):
     call_command("train", "--iterations", "3", "--rank", "5", verbosity=0)
     out = capsys.readouterr().out
-    assert "held-out: rmse" in out and "succeeded" in out
+    assert "held-out: rmse" in out and "recall_at_20" in out and "succeeded" in out

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from mangaki.models import Rating, Work
 from mangaki.services.decks import _RIDGE, DIVERSE_POOL, deck, greedy_dpp
-from recommender.registry import active_bundle
+from recommender.facade import served_model
 from tests.factories import RatingFactory, UserFactory
 
 
@@ -118,13 +118,13 @@ def test_diverse_deck_is_spread_out_well_known_and_unrated(trained, anime):
         .values_list("pk", flat=True)[: DIVERSE_POOL * 2]
     )
     assert set(ids) <= well_known
-    bundle = active_bundle()
-    factors = bundle.model.als_.item_factors_
+    model = served_model()
+    factors = model.item_vectors()
     norms = np.linalg.norm(factors, axis=1, keepdims=True)
     unit = np.divide(factors, norms, out=np.zeros_like(factors), where=norms > 0)
-    chosen = unit[[bundle.work_index[i] for i in ids]]
-    popular = unit[[bundle.work_index[w.pk] for w in deck(user, anime, "popular", n=8)]]
-    rated = unit[[bundle.work_index[i] for i in rated_ids]]
+    chosen = unit[[model.row(i) for i in ids]]
+    popular = unit[[model.row(w.pk) for w in deck(user, anime, "popular", n=8)]]
+    rated = unit[[model.row(i) for i in rated_ids]]
 
     # More informative than the popular deck: with the works already rated, the cards span
     # a larger volume in taste space (the determinant the conditioned DPP maximises).
@@ -143,9 +143,9 @@ def _pool(user, anime) -> list[int]:
 def test_without_ratings_the_diverse_deck_is_the_plain_dpp_led_by_the_most_popular(trained, anime):
     user = UserFactory(username="erin")
     pool = _pool(user, anime)
-    bundle = active_bundle()
-    factors = np.asarray(bundle.model.als_.item_factors_, dtype=np.float64)
-    vectors = factors[[bundle.work_index[pk] for pk in pool]]
+    model = served_model()
+    factors = np.asarray(model.item_vectors(), dtype=np.float64)
+    vectors = factors[[model.row(pk) for pk in pool]]
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     cards = [w.pk for w in deck(user, anime, "diverse", n=8)]
     assert cards == [pool[i] for i in greedy_dpp(vectors, 8)]
@@ -158,13 +158,13 @@ def test_the_next_diverse_card_explores_a_taste_the_ratings_left_open(trained, a
     (or a visitor, through ``exclude``) rated works of that taste, those two come next."""
     user = UserFactory(username="erin")
     pool = _pool(user, anime)
-    bundle = active_bundle()
-    factors = bundle.model.als_.item_factors_
+    model = served_model()
+    factors = model.item_vectors()  # the served array itself: planted in place
     rank = factors.shape[1]
     factors[:] = np.eye(rank)[0]
     second, third = pool[60], pool[150]
-    factors[bundle.work_index[second]] = np.eye(rank)[1]
-    factors[bundle.work_index[third]] = np.eye(rank)[2]
+    factors[model.row(second)] = np.eye(rank)[1]
+    factors[model.row(third)] = np.eye(rank)[2]
     assert [w.pk for w in deck(user, anime, "diverse", n=1)] == [pool[0]]
 
     for pk in pool[:3]:

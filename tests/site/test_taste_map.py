@@ -6,12 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from mangaki.choices import RATING_VALUES
 from mangaki.models import Work
 from mangaki.services import tastemap
 from mangaki.services.tastemap import taste_map
 from recommender.algorithms.projection import principal_plane
-from recommender.registry import active_bundle
+from recommender.facade import served_model
 from tests.factories import RatingFactory, category
 
 CHOICES = ["favorite", "like", "like", "dislike", "neutral", "willsee", "like", "wontsee"]
@@ -87,25 +86,24 @@ def test_works_and_the_user_s_point_lie_where_the_projection_says(alice, trained
     rated = _rate(alice)
     anime = category("anime")
     payload = taste_map(anime, alice)
-    bundle = active_bundle()
-    factors = bundle.model.als_.item_factors_
-    counts = bundle.model.item_counts_
+    model = served_model()
+    factors = model.item_vectors()
+    counts = model.item_counts()[: len(factors)]
     shown = [
         i
         for i in np.argsort(-counts, kind="stable")
-        if counts[i] > 0 and bundle.work_category[i] == anime.pk
+        if counts[i] > 0 and model.category_of(i) == anime.pk
     ][: tastemap.MAP_SIZE]
     axes, _ = _brute_force_pca(factors[shown])
     coords = (factors[shown] - factors[shown].mean(axis=0)) @ axes
     scale = np.hypot(coords[:, 0], coords[:, 1]).max()
 
     by_id = {row[0]: row for row in payload["works"]}
-    drawn = np.array([[by_id[int(bundle.work_ids[i])][1:3] for i in shown]]).squeeze()
+    drawn = np.array([[by_id[model.work_id(i)][1:3] for i in shown]]).squeeze()
     signs = np.sign(np.sum(drawn * coords, axis=0))  # PCA axes have no natural sign
     np.testing.assert_allclose(drawn, coords * signs / scale, atol=1e-3)
 
-    items = [bundle.work_index[w] for w, _ in rated]
-    user, _ = bundle.model.als_.fold_in(items, [RATING_VALUES[c] for _, c in rated])
+    user = model.taste_vector(model.fold(rated))
     direction = (user @ axes) * signs
     you = np.array(payload["you"])
     np.testing.assert_allclose(you / np.hypot(*you), direction / np.hypot(*direction), atol=1e-2)
@@ -117,8 +115,8 @@ def test_works_and_the_user_s_point_lie_where_the_projection_says(alice, trained
     # "Toward" lists the unrated works furthest along the arrow, best first. The payload's
     # coordinates are rounded, so works nearly level with each other may swap: compare the
     # distances along the arrow with that tolerance, not the exact order.
-    position = {int(bundle.work_ids[i]): k for k, i in enumerate(shown)}
-    unrated = [k for k, i in enumerate(shown) if int(bundle.work_ids[i]) not in dict(rated)]
+    position = {model.work_id(i): k for k, i in enumerate(shown)}
+    unrated = [k for k, i in enumerate(shown) if model.work_id(i) not in dict(rated)]
     listed = [position[w] for w, _ in payload["toward"]]
     assert len(listed) == 5 and set(listed) <= set(unrated)
     tolerance = 2 * 10.0**-tastemap.DIGITS

@@ -16,7 +16,7 @@ from mangaki.models import Work
 from mangaki.services import similar
 from mangaki.services.counters import recompute_counters
 from mangaki.services.similar import neighbours, poster_index
-from recommender.registry import active_bundle
+from recommender.facade import served_model
 from tests.factories import RatingFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,18 +48,18 @@ def embed(work: Work, vector, when=None) -> None:
 
 def expected_similar(work: Work, n: int, nsfw_ok: bool = False) -> list[int]:
     """Brute force, one work at a time: cosine of item factors x n / (n + 10)."""
-    bundle = active_bundle()
-    factors = np.asarray(bundle.model.als_.item_factors_, dtype=np.float64)
-    mine = factors[bundle.work_index[work.pk]]
+    model = served_model()
+    factors = np.asarray(model.item_vectors(), dtype=np.float64)
+    mine = factors[model.row(work.pk)]
     scored = []
     for other in Work.objects.filter(category=work.category).exclude(pk=work.pk):
         if other.nsfw and not nsfw_ok:
             continue
-        row = bundle.work_index[other.pk]
+        row = model.row(other.pk)
         size = np.linalg.norm(factors[row]) * np.linalg.norm(mine)
         if size == 0:
             continue
-        count = bundle.model.item_counts_[row]
+        count = model.item_counts()[row]
         score = factors[row] @ mine / size * count / (count + 10)
         if round(score, 4) > 0:
             scored.append((-round(score, 4), row, other.pk))
@@ -84,10 +84,10 @@ def test_a_barely_rated_neighbour_is_shrunk_out_of_the_list(trained, monkeypatch
     work = a_well_known_work()
     nearest = expected_similar(work, 1)[0]
     assert nearest in [w.pk for w in neighbours(work, AnonymousUser()).similar]
-    bundle = active_bundle()
-    counts = bundle.model.item_counts_.copy()
-    counts[bundle.work_index[nearest]] = 1  # the same vector, now from a single rating
-    monkeypatch.setattr(bundle.model, "item_counts_", counts)
+    model = served_model()
+    counts = model.item_counts().copy()
+    counts[model.row(nearest)] = 1  # the same vector, now from a single rating
+    monkeypatch.setattr(model, "item_counts", lambda: counts)
     assert nearest not in [w.pk for w in neighbours(work, AnonymousUser()).similar]
 
 

@@ -34,8 +34,10 @@ class MyRecommendations(APIView):
         examples=[examples.RECOMMENDATIONS],
     )
     def get(self, request):
-        """Works you have not rated, best predicted first, each with why: the tags you seem
-        to like that it has, and the works you liked that are closest to it."""
+        """Works you have not rated, those you are most likely to pick and like first (a
+        full-catalogue ranking, see docs/recommendations.md), each with its predicted
+        rating and choice and why: the main reason, the tags you seem to like that it has,
+        and the works you liked that lead to it."""
         params = query_params(RecommendationQuerySerializer, request)
         category = Category.objects.filter(slug=params["category"]).first()
         if category is None:
@@ -54,7 +56,9 @@ class MyRecommendations(APIView):
             {
                 "work": item.work,
                 "score": item.score,
+                "predicted_choice": item.predicted_choice,
                 "explanation": {
+                    "reason": item.reason,
                     "tags": _tag_weights(item.tags),
                     "because": [{"id": pk, "title": title} for pk, title in item.because],
                 },

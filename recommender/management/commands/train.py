@@ -46,7 +46,7 @@ class Command(BaseCommand):
         metrics = ", ".join(
             f"{k} {v:.4f}"
             for k, v in run.metrics.items()
-            if k.startswith(("rmse", "als_", "lasso_"))
+            if k.startswith(("rmse", "als_", "lasso_", "recall", "ndcg", "popularity_recall"))
         )
         self.stdout.write(
             f"{run.version}: {run.n_ratings} ratings, {run.n_users} users, {run.n_items} works"

@@ -1,0 +1,371 @@
+"""The one door between the site and the served model: fold a person in, rank, predict,
+explain, and find similar works.
+
+Pages, the API, decks, the taste map and similar works ask a :class:`ServedModel`; none of
+them reads a model's fitted attributes, so the model behind it can change in one place.
+Works created or re-tagged after the model's snapshot are part of its catalogue (scored
+from their tags and poster through the model's content part), refreshed every
+``FRESH_TTL`` seconds.
+
+Example::
+
+    model = served_model()
+    person = model.fold([(12, "like"), (40, "wontsee")])
+    for item in model.rank(person, model.candidates(category_id=1), n=20):
+        print(item.work_id, item.predicted, model.explain(person, [item])[0].reason)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from django.db.models import Q
+
+from mangaki.choices import RATING_VALUES
+from mangaki.models import TaggedWork, Work
+from recommender.algorithms.explain import explain_tags_many, user_taste
+from recommender.algorithms.neighbours import cosine_neighbours
+from recommender.algorithms.ranker import Ranker, RankerState
+from recommender.registry import Bundle, active_bundle
+from recommender.snapshot import tag_matrix
+
+logger = logging.getLogger(__name__)
+FRESH_TTL = 30  # seconds a process reuses the rows of works newer than the model
+LIKED = frozenset({"favorite", "like"})
+MAX_PER_FRANCHISE = 3  # works of one franchise in a list, before the others have a turn
+SIMILAR_SHRINK = 10  # training ratings at which a similar work's cosine counts half
+BECAUSE_SHARE = 0.3  # share of a pick score two liked works must explain to be "the" reason
+POPULAR_QUANTILE = 0.9  # works rated more than this share of the catalogue are "popular"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone folded into the served model: their state and what they rated."""
+
+    state: RankerState
+    rated: tuple[tuple[int, str], ...]  # (work id, choice), oldest first
+    liked_rows: frozenset[int]
+    # The person's ranking scores, computed once for all the lists of a request.
+    scores: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One work of a list: its model row, ranking score, predicted rating (on the site's
+    -2..4 scale) and whether it holds an exploration place."""
+
+    row: int
+    work_id: int
+    score: float
+    predicted: float
+    explored: bool
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a work is on a person's list. ``reason``: "similar" (the liked works in
+    ``because`` lead to it), "popular" (people who rate like them pick it), "explore" (a
+    little-known work their taste in tags suggests) or "taste" (its tags alone)."""
+
+    because: tuple[int, ...]  # work ids of liked works, strongest first
+    tags: tuple[tuple[str, float], ...]
+    reason: str
+
+
+class Catalogue:
+    """The model's works plus those created or re-tagged since its snapshot: per row the
+    work id, category, adult flag, franchise and tag row, and the content design."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        model = bundle.model
+        base = model.tag_matrix()
+        extra = list(
+            Work.objects.filter(
+                Q(created_at__gt=bundle.snapshot_at) | Q(poster_tagged_at__gt=bundle.snapshot_at)
+            )
+            .order_by("pk")
+            .values_list("pk", "category_id", "nsfw", "poster_embedding")
+        )
+        n_known = len(bundle.work_ids)
+        self.work_ids, self.category, self.nsfw = (
+            bundle.work_ids, bundle.work_category, bundle.work_nsfw)  # fmt: skip
+        self.group = bundle.work_group if bundle.work_group is not None else np.arange(n_known)
+        self.index, self.tags, self.design = bundle.work_index, base, model.design_
+        if not extra:
+            return
+        new_ids = [pk for pk, *_ in extra if pk not in bundle.work_index]
+        by_pk = {pk: (cat, nsfw) for pk, cat, nsfw, _ in extra}
+        self.work_ids = np.concatenate([bundle.work_ids, np.array(new_ids, dtype=np.int64)])
+        self.category = np.concatenate([bundle.work_category, [by_pk[p][0] for p in new_ids]])
+        self.nsfw = np.concatenate([bundle.work_nsfw, [by_pk[p][1] for p in new_ids]])
+        # A new work is its own franchise until the next training sees its title.
+        self.group = np.concatenate([self.group, -1 - np.arange(len(new_ids))])
+        self.index = {**bundle.work_index}
+        self.index.update({p: n_known + k for k, p in enumerate(new_ids)})
+        rows = np.array([self.index[pk] for pk, *_ in extra], dtype=np.int64)
+        self.tags = self._tags(bundle, base, extra, rows)
+        # Known works keep their fitted design row unless they were re-tagged.
+        design = np.zeros((len(self.work_ids), model.design_.shape[1]), dtype=np.float32)
+        design[:n_known] = model.design_
+        blobs = [blob for *_, blob in extra]
+        design[rows] = model.design(self.tags[rows], self._embeddings(model, blobs), len(rows))
+        self.design = design
+
+    def _tags(self, bundle: Bundle, base, extra, rows) -> sp.csr_matrix:
+        positions, cols, vals = [], [], []
+        for work_id, name, weight in TaggedWork.objects.filter(
+            work_id__in=[pk for pk, *_ in extra]
+        ).values_list("work_id", "tag__name", "weight"):
+            j = bundle.tag_index.get(name)
+            if j is not None:
+                positions.append(self.index[work_id])
+                cols.append(j)
+                vals.append(weight)
+        # Same rule as the training snapshot: a tag's strongest source wins.
+        fresh = tag_matrix(positions, cols, vals, (len(self.work_ids), base.shape[1]))
+        touched = np.zeros(len(self.work_ids), dtype=bool)
+        touched[rows] = True
+        padded = sp.vstack([base, sp.csr_matrix((len(self.work_ids) - base.shape[0],
+                                                  base.shape[1]))]).tocsr()  # fmt: skip
+        return (sp.diags((~touched).astype(float)) @ padded + fresh).tocsr()
+
+    @staticmethod
+    def _embeddings(model, blobs) -> np.ndarray | None:
+        """The poster embeddings of the given works (zeros without one), None when the
+        model uses none."""
+        width = model.embedding_width()
+        if width == 0:
+            return None
+        out = np.zeros((len(blobs), width), dtype=np.float32)
+        for i, blob in enumerate(blobs):
+            if blob and len(blob) == 4 * width:
+                out[i] = np.frombuffer(bytes(blob), dtype=np.float32)
+        return out
+
+
+class ServedModel:
+    """The active model as the site uses it (see the module docstring)."""
+
+    def __init__(self, bundle: Bundle, catalogue: Catalogue) -> None:
+        self.version = bundle.version
+        self.snapshot_at = bundle.snapshot_at
+        self.tag_names = bundle.tag_names
+        self._bundle = bundle
+        self._model = bundle.model
+        self.catalogue = catalogue
+        counts = np.zeros(len(catalogue.work_ids))
+        known = self._model.item_counts_
+        counts[: len(known)] = known
+        self._counts = counts
+        rated = counts[counts > 0]
+        self._popular_from = float(np.quantile(rated, POPULAR_QUANTILE)) if len(rated) else 1.0
+
+    # -- the catalogue ---------------------------------------------------------------------
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.catalogue.work_ids)
+
+    def row(self, work_id: int) -> int | None:
+        """The model row of a work, None if the model cannot place it."""
+        return self.catalogue.index.get(int(work_id))
+
+    def work_id(self, row: int) -> int:
+        return int(self.catalogue.work_ids[row])
+
+    def work_ids(self, rows) -> list[int]:
+        return [int(w) for w in self.catalogue.work_ids[np.asarray(rows, dtype=np.int64)]]
+
+    def category_of(self, row: int) -> int:
+        return int(self.catalogue.category[row])
+
+    def candidates(self, category_id: int | None = None, include_nsfw: bool = False,
+                   min_popularity: int = 0, exclude: Iterable[int] = ()) -> np.ndarray:  # fmt: skip
+        """A boolean mask over rows: works of ``category_id`` (all when None), adult ones
+        only with ``include_nsfw``, rated at least ``min_popularity`` times in training,
+        minus the work ids in ``exclude``."""
+        mask = np.ones(self.n_rows, dtype=bool)
+        if category_id is not None:
+            mask &= self.catalogue.category == category_id
+        if not include_nsfw:
+            mask &= ~self.catalogue.nsfw.astype(bool)
+        if min_popularity:
+            mask &= self._counts >= min_popularity
+        rows = [r for w in exclude if (r := self.catalogue.index.get(w)) is not None]
+        mask[rows] = False
+        return mask
+
+    def item_counts(self) -> np.ndarray:
+        """Training ratings of each row (0 for works newer than the model)."""
+        return self._counts
+
+    def item_vectors(self) -> np.ndarray:
+        """Taste-space vectors of the works the model was trained with (a row index below
+        ``len(item_vectors())``); newer works have none."""
+        vectors = self._model.item_vectors()
+        return np.zeros((0, 0)) if vectors is None else np.asarray(vectors)
+
+    # -- a person --------------------------------------------------------------------------
+
+    def fold(self, ratings: Sequence[tuple]) -> Person:
+        """Fold a person in from their ratings: ``(work id, choice)`` pairs oldest first,
+        or ``(work id, choice, seconds)`` triples. Works the model cannot place are
+        ignored; choices outside the six are refused by the caller. Milliseconds."""
+        rated = [r for r in ratings if r[1] in RATING_VALUES]
+        rows = np.array([self.catalogue.index.get(r[0], -1) for r in rated], dtype=np.int64)
+        values = np.array([RATING_VALUES[r[1]] for r in rated], dtype=np.float64)
+        if rated and len(rated[0]) > 2:
+            times = np.array([r[2] for r in rated], dtype=np.float64)
+        else:
+            times = np.arange(len(rated), dtype=np.float64)  # the list's order is time
+        known = rows >= 0
+        state = self._model.fold_in(
+            rows[known], values[known], times[known], item_features=self.catalogue.tags
+        )
+        liked = frozenset(int(r) for r, (_, c, *_) in zip(rows, rated, strict=True)
+                          if r >= 0 and c in LIKED)  # fmt: skip
+        return Person(state, tuple((int(r[0]), r[1]) for r in rated), liked)
+
+    def predict(self, person: Person, rows) -> np.ndarray:
+        """Predicted ratings (-2 dislike .. 4 favorite) of ``rows`` for ``person``."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        if len(rows) == 0:
+            return np.zeros(0)
+        return np.asarray(
+            self._model.predict_rating_folded(person.state, rows, self.catalogue.tags)
+        )
+
+    def rank(self, person: Person, candidates: np.ndarray, n: int, shown: int | None = None,
+             max_per_franchise: int | None = MAX_PER_FRANCHISE) -> list[Ranked]:  # fmt: skip
+        """The ``n`` best ``candidates`` (a row mask) for ``person``, best first, with at
+        most ``max_per_franchise`` works of one franchise unless nothing else is left, and
+        exploration places laid out for a page of ``shown`` works (``n`` by default)."""
+        rows = np.flatnonzero(candidates)
+        if len(rows) == 0 or n <= 0:
+            return []
+        if "all" not in person.scores:
+            person.scores["all"] = self._model.score_folded(
+                person.state, design=self.catalogue.design
+            )
+        order, scores, explored = self._model.rank_folded(
+            person.state,
+            n=n,
+            candidates=rows,
+            groups=self.catalogue.group if max_per_franchise else None,
+            max_per_group=max_per_franchise,
+            shown=shown,
+            scores=person.scores["all"],
+        )
+        predicted = self.predict(person, order)
+        ids = self.catalogue.work_ids[order]
+        return [
+            Ranked(int(r), int(w), float(s), float(p), bool(e))
+            for r, w, s, p, e in zip(order, ids, scores, predicted, explored, strict=True)
+        ]
+
+    def little_known(self) -> np.ndarray:
+        """A row mask of the works with fewer than the model's little-known threshold of
+        training ratings (new works included)."""
+        return self._counts < self._model.little_known
+
+    def explain(self, person: Person, ranked: Sequence[Ranked], k_tags: int = 3,
+                k_because: int = 2) -> list[Explanation]:  # fmt: skip
+        """Why each ranked work is there: the liked works that raise its pick score most,
+        the person's tags it has, and the main reason (see :class:`Explanation`)."""
+        if not ranked:
+            return []
+        rows = np.array([r.row for r in ranked], dtype=np.int64)
+        weights = self._model.tag_weights(person.state)
+        tags = (
+            explain_tags_many(
+                weights, self.catalogue.tags[rows], self.tag_names, k=k_tags, positive_only=True
+            )
+            if weights is not None
+            else [[] for _ in rows]
+        )
+        out = []
+        for item, its_tags in zip(ranked, tags, strict=True):
+            parts = self._model.pick_reasons(person.state, item.row)
+            positive = sum(p for _, p in parts if p > 0)
+            liked = [(r, p) for r, p in parts if p > 0 and r in person.liked_rows][:k_because]
+            because = tuple(self.work_id(r) for r, _ in liked)
+            if item.explored:
+                reason = "explore"
+            elif liked and sum(p for _, p in liked) >= BECAUSE_SHARE * positive:
+                reason = "similar"
+            elif self._counts[item.row] >= self._popular_from:
+                reason = "popular"
+            else:
+                reason = "similar" if liked else "taste"
+            out.append(Explanation(because, tuple((n, round(w, 4)) for n, w in its_tags), reason))
+        return out
+
+    def taste(self, person: Person, k: int = 5) -> dict:
+        """The person's strongest liked and disliked tags."""
+        weights = self._model.tag_weights(person.state)
+        if weights is None:
+            return {"liked": [], "disliked": []}
+        return user_taste(weights, self.tag_names, k=k)
+
+    def taste_vector(self, person: Person) -> np.ndarray | None:
+        """The person's position in the space of :meth:`item_vectors`."""
+        return self._model.user_vector(person.state)
+
+    # -- works alike -----------------------------------------------------------------------
+
+    def similar(
+        self, row: int, n: int, same_category: bool = True
+    ) -> list[tuple[int, float]] | None:
+        """The ``n`` works nearest ``row`` in taste space, as (row, score) pairs, best
+        first: cosine of the item vectors, damped for works with few training ratings
+        (``counts / (counts + SIMILAR_SHRINK)``) so that a vector the model barely knows
+        does not come first. None for a work the model was not trained with."""
+        vectors = self.item_vectors()
+        if not 0 <= row < len(vectors):
+            return None
+        counts = self.item_counts()[: len(vectors)]
+        candidates = None
+        if same_category:
+            candidates = np.flatnonzero(self.catalogue.category[: len(vectors)] ==
+                                        self.catalogue.category[row])  # fmt: skip
+        found = cosine_neighbours(
+            vectors, [row], n, candidates=candidates, weights=counts / (counts + SIMILAR_SHRINK)
+        )[0]
+        return [(r, s) for r, s in found if s > 0]
+
+
+_served: dict[str, tuple[float, ServedModel]] = {}
+_lock = threading.Lock()
+
+
+def served_model() -> ServedModel | None:
+    """The active model behind its facade, None before any training. Loaded once per
+    process and version; its catalogue of newer works is rebuilt every ``FRESH_TTL`` s."""
+    bundle = active_bundle()
+    if bundle is None:
+        return None
+    if not isinstance(bundle.model, Ranker):
+        # A model file from before the list model: pages serve without recommendations
+        # until the next training (docs/recommendations.md, "Upgrading").
+        logger.warning("Model %s is not a list model; retrain to serve lists", bundle.version)
+        return None
+    cached = _served.get(bundle.version)
+    if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
+        with _lock:
+            cached = _served.get(bundle.version)
+            if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
+                cached = (time.monotonic(), ServedModel(bundle, Catalogue(bundle)))
+                _served.clear()
+                _served[bundle.version] = cached
+    return cached[1]
+
+
+def forget_served_models() -> None:
+    """Drop this process's facades (tests, and after a rollback in the same process)."""
+    _served.clear()
