@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NUMBA_CACHE_DIR=/tmp/numba-cache
 
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 \
+# postgresql-client: pg_dump and pg_restore for the nightly backup (docs/operations.md).
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /app --uid 1000 mangaki \
     && mkdir -p /var/lib/mangaki && chown mangaki /var/lib/mangaki
@@ -22,4 +23,4 @@ COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 USER mangaki
 EXPOSE 8000
-CMD ["gunicorn", "mangaki.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
+CMD ["gunicorn", "mangaki.wsgi:application", "-c", "deploy/gunicorn.conf.py"]

@@ -14,7 +14,7 @@ from mangaki.models import (
     WorkTitle,
 )
 from mangaki.models.catalog import PosterStatus
-from mangaki.tasks.counters import recompute_work_counters
+from mangaki.tasks.counters import recount_later
 
 
 class WorkTitleInline(admin.TabularInline):
@@ -154,13 +154,16 @@ class WorkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-tag the posters of the selected works")
     def retag(self, request, queryset):
+        from mangaki.tasks.queueing import queue
         from tagger.tasks import tag_posters
 
         ids = list(queryset.exclude(poster="").values_list("pk", flat=True))
         Work.objects.filter(pk__in=ids).update(poster_status=PosterStatus.PENDING, poster_error="")
-        for start in range(0, len(ids), 32):
-            tag_posters.delay(ids[start : start + 32])
-        self.message_user(request, f"{len(ids)} posters queued for tagging.")
+        queued = all(
+            [queue(tag_posters, ids[start : start + 32]) for start in range(0, len(ids), 32)]
+        )
+        note = "" if queued else " (the broker is away: some wait as pending for the backlog)"
+        self.message_user(request, f"{len(ids)} posters marked for tagging{note}.")
 
     @admin.display(description="Poster")
     def thumbnail(self, work: Work) -> str:
@@ -177,8 +180,9 @@ class WorkAdmin(admin.ModelAdmin):
     @admin.action(description="Recount the ratings of the selected works")
     def recount(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        recompute_work_counters.delay(ids)
-        self.message_user(request, f"Recount queued for {len(ids)} works.")
+        queued = recount_later(ids)
+        where = "queued" if queued else "marked for beat's next recount (the broker is away)"
+        self.message_user(request, f"Recount {where} for {len(ids)} works.")
 
 
 @admin.register(Tag)

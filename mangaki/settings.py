@@ -73,7 +73,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept for a minute and checked before each reuse: after a database
+    # restart, a thread's dead connection is replaced instead of failing one request.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -97,9 +101,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery -----------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss"))
 if REDIS_URL:
+    # Redis away = no cache (pages compute, writes go through), not errors: mangaki/cache.py.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mangaki.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mangaki"),
         }
@@ -117,9 +122,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60, minimum=1)
+# A message a worker took is redelivered this long after the worker died without
+# acknowledging it (Redis keeps one clock for all queues; docs/operations.md, "Tasks and
+# redelivery", says what it means for each queue). Every task is safe to run twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
+# A page that queues a task while Redis is away waits at most a second for it, then the
+# caller records the work for later (mangaki.tasks.counters.recount_later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "mangaki.tasks.counters.*": {"queue": "default"},
+    "mangaki.tasks.maintenance.*": {"queue": "default"},
+    "mangaki.tasks.recovery.*": {"queue": "default"},
     "mangaki.tasks.heartbeat.*": {"queue": "default"},
     "mangaki.tasks.imports.*": {"queue": "default"},
     "mangaki.tasks.posters.*": {"queue": "default"},
@@ -134,6 +159,22 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-all-counters": {
         "task": "mangaki.tasks.counters.recompute_all_counters",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "recount-dirty-works": {
+        "task": "mangaki.tasks.counters.recount_dirty_works",
+        "schedule": float(env_int("DIRTY_RECOUNT_SECONDS", 120, minimum=5)),
+    },
+    "recover-queued-work": {
+        "task": "mangaki.tasks.recovery.recover_queued_work",
+        "schedule": 600.0,
+    },
+    "clear-expired-sessions": {
+        "task": "mangaki.tasks.maintenance.clear_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "nightly-backup": {
+        "task": "mangaki.tasks.maintenance.backup",
+        "schedule": crontab(hour=2, minute=30),
     },
     "nightly-training": {
         "task": "recommender.tasks.train_model",
@@ -245,9 +286,14 @@ LOGGING = {
 # --- Mangaki --------------------------------------------------------------------------
 # Where trained model files are kept (the recommender's registry).
 MODEL_DIR = Path(env_str("MODEL_DIR") or VAR_DIR / "models")
+# Nightly backups (mangaki/services/backup.py): where, and how many are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7, minimum=1)
 # A new model is activated unless its held-out RMSE is worse than the active one's by more
 # than this fraction.
 MODEL_TOLERANCE = env_float("MODEL_TOLERANCE", 0.02)
+# ... or its lists' held-out top-20 recall lower by more than this fraction.
+MODEL_TOPN_TOLERANCE = env_float("MODEL_TOPN_TOLERANCE", 0.05)
 # A running training that has not reported for this long is marked failed (process died).
 TRAINING_STALE_SECONDS = env_int("TRAINING_STALE_SECONDS", 120, minimum=1)
 RECOMMENDER_PARAMS: dict = {}

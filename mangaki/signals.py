@@ -30,7 +30,9 @@ def queue_poster_tagging(sender, instance, created, raw=False, update_fields=Non
         TaggedWork.objects.filter(work=instance, source=TagSource.POSTER).delete()
         return
     Work.objects.filter(pk=instance.pk).update(poster_status=PosterStatus.PENDING, poster_error="")
+    from mangaki.tasks.queueing import queue
     from tagger.tasks import tag_poster
 
     work_id = instance.pk
-    transaction.on_commit(lambda: tag_poster.delay(work_id))
+    # The poster is "pending" in the database already: a broker outage only delays it.
+    transaction.on_commit(lambda: queue(tag_poster, work_id))

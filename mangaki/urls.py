@@ -10,6 +10,7 @@ from mangaki.views import (
     accounts,
     dashboard,
     deck,
+    health,
     imports,
     profile,
     recommendations,
@@ -21,6 +22,8 @@ from mangaki.views import (
 
 urlpatterns = [
     path("", works.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),
     path("work/<int:pk>/", works.work_detail, name="work-detail"),
     path("work/<int:pk>/rate/", works.rate, name="work-rate"),
     path("recommendations/", recommendations.recommendations, name="recommendations"),

@@ -7,5 +7,8 @@ from mangaki.heap import freeze_long_lived
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
 application = get_wsgi_application()
 import mangaki.urls  # noqa: E402, F401  every view imported now, not in the first request
+from recommender.facade import warm_up  # noqa: E402
 
+# The model is read and its kernels compiled now, not by the first visitor's request.
+warm_up()
 freeze_long_lived()  # and Django's own objects kept out of later collections

@@ -289,20 +289,27 @@ class ServedModel:
             if weights is not None
             else [[] for _ in rows]
         )
+        works, parts = self._model.pick_reasons(person.state, rows)
+        positive = np.clip(parts, 0.0, None)
+        total = positive.sum(axis=0)
+        liked = np.isin(works, list(person.liked_rows)) if person.liked_rows else works < 0
+        from_liked = np.where(liked[:, None], positive, 0.0)
+        # The k liked works adding most to each item, strongest first.
+        depth = min(k_because, len(works))
+        top = np.argsort(-from_liked, axis=0, kind="stable")[:depth] if depth else None
         out = []
-        for item, its_tags in zip(ranked, tags, strict=True):
-            parts = self._model.pick_reasons(person.state, item.row)
-            positive = sum(p for _, p in parts if p > 0)
-            liked = [(r, p) for r, p in parts if p > 0 and r in person.liked_rows][:k_because]
-            because = tuple(self.work_id(r) for r, _ in liked)
+        for column, (item, its_tags) in enumerate(zip(ranked, tags, strict=True)):
+            chosen = [] if top is None else [i for i in top[:, column] if from_liked[i, column] > 0]
+            because = tuple(self.work_id(int(works[i])) for i in chosen)
+            share = sum(from_liked[i, column] for i in chosen)
             if item.explored:
                 reason = "explore"
-            elif liked and sum(p for _, p in liked) >= BECAUSE_SHARE * positive:
+            elif chosen and share >= BECAUSE_SHARE * total[column]:
                 reason = "similar"
             elif self._counts[item.row] >= self._popular_from:
                 reason = "popular"
             else:
-                reason = "similar" if liked else "taste"
+                reason = "similar" if chosen else "taste"
             out.append(Explanation(because, tuple((n, round(w, 4)) for n, w in its_tags), reason))
         return out
 
@@ -369,3 +376,25 @@ def served_model() -> ServedModel | None:
 def forget_served_models() -> None:
     """Drop this process's facades (tests, and after a rollback in the same process)."""
     _served.clear()
+
+
+def warm_up() -> str | None:
+    """Load the active model and run one fold, rank and explanation, so that the first
+    visitor after a start does not pay for reading the files and compiling the kernels.
+    Returns the version warmed, None without a model (or with a database away: the first
+    request will load it)."""
+    from django.db import DatabaseError
+
+    try:
+        model = served_model()
+        if model is None:
+            return None
+        popular = np.argsort(-model.item_counts())[:3]
+        person = model.fold([(model.work_id(int(r)), "like") for r in popular])
+        ranked = model.rank(person, model.candidates(), 5)
+        model.explain(person, ranked)
+        model.taste(person)
+    except DatabaseError:
+        logger.warning("Model not warmed: database unavailable")
+        return None
+    return model.version

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded (active)"
+    SUCCEEDED = "succeeded", "Succeeded"
     REJECTED = "rejected", "Kept, not activated"
     FAILED = "failed", "Failed"
 
@@ -20,6 +20,14 @@ class TrainingRun(models.Model):
     triggered_by = models.CharField(max_length=32, default="manual")
 
     model_path = models.CharField(max_length=500, blank=True)
+    # sha256 of the model file and of its index, checked before activation, rollback and
+    # every load: a damaged file is never served.
+    model_sha256 = models.CharField(max_length=64, blank=True)
+    index_sha256 = models.CharField(max_length=64, blank=True)
+    # Why the model's files could not be loaded, when they could not (shown on the dashboard).
+    load_error = models.TextField(blank=True)
+    # The Celery task that runs it: a redelivered task recognises its own dead run.
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
     n_users = models.PositiveIntegerField(default=0)
     n_items = models.PositiveIntegerField(default=0)
     n_ratings = models.PositiveIntegerField(default=0)

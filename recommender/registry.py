@@ -6,8 +6,12 @@ version through a short-lived cache entry and load its files once.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
+import time
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -67,13 +71,34 @@ class Bundle:
         self.tag_index = {t: j for j, t in enumerate(self.tag_names)}
 
 
+class ModelFileError(RuntimeError):
+    """A model's files are missing, damaged (checksum differs) or cannot be read."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def index_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(".index.npz")
+
+
 def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
+    """Write the model and its index (each to a temporary name, then renamed: a reader
+    never sees half a file) and return the model's path."""
     from recommender.algorithms.persistence import save_model
 
     folder = model_dir()
-    save_model(model, folder / f"{version}.npz")
-    index = folder / f"{version}.index.npz"
-    with open(index, "wb") as handle:
+    path = folder / f"{version}.npz"
+    partial = folder / f"{version}.partial.npz"
+    save_model(model, partial)
+    os.replace(partial, path)
+    partial_index = folder / f"{version}.partial-index.npz"
+    with open(partial_index, "wb") as handle:
         np.savez(
             handle,
             work_ids=snapshot.work_ids,
@@ -88,32 +113,63 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
                 else np.arange(len(snapshot.work_ids))
             ),
         )
-    return folder / f"{version}.npz"
+    os.replace(partial_index, index_path(path))
+    return path
+
+
+def checksums(path: Path) -> tuple[str, str]:
+    """sha256 of a model file and of its index."""
+    return _sha256(Path(path)), _sha256(index_path(path))
+
+
+def verify_files(run: TrainingRun) -> None:
+    """Raise :class:`ModelFileError` unless the run's files exist and match the checksums
+    recorded when they were written (runs from before checksums: existence only)."""
+    path = Path(run.model_path) if run.model_path else None
+    if path is None or not path.is_file() or not index_path(path).is_file():
+        raise ModelFileError(f"the files of model {run.version} are missing")
+    if run.model_sha256 or run.index_sha256:
+        model_sum, index_sum = checksums(path)
+        if (model_sum, index_sum) != (run.model_sha256, run.index_sha256):
+            raise ModelFileError(
+                f"the files of model {run.version} are damaged (their checksum differs from "
+                "the one recorded at training)"
+            )
 
 
 def load_bundle(run: TrainingRun) -> Bundle:
+    """Check the run's files and load them; :class:`ModelFileError` if either fails."""
     from django.utils.dateparse import parse_datetime
 
     from recommender.algorithms.persistence import load_model
 
+    verify_files(run)
     path = Path(run.model_path)
-    model = load_model(path, mmap=True)  # the item-to-item matrix is shared between processes
-    with np.load(path.with_suffix(".index.npz"), allow_pickle=False) as index:
-        return Bundle(
-            version=run.version,
-            model=model,
-            work_ids=index["work_ids"],
-            user_ids=index["user_ids"],
-            tag_names=[str(t) for t in index["tag_names"]],
-            work_category=index["work_category"],
-            work_nsfw=index["work_nsfw"],
-            snapshot_at=parse_datetime(str(index["snapshot_at"])),
-            work_group=index["work_group"] if "work_group" in index.files else None,
-        )
+    try:
+        model = load_model(path, mmap=True)  # the item-to-item matrix is shared by processes
+        with np.load(index_path(path), allow_pickle=False) as index:
+            return Bundle(
+                version=run.version,
+                model=model,
+                work_ids=index["work_ids"],
+                user_ids=index["user_ids"],
+                tag_names=[str(t) for t in index["tag_names"]],
+                work_category=index["work_category"],
+                work_nsfw=index["work_nsfw"],
+                snapshot_at=parse_datetime(str(index["snapshot_at"])),
+                work_group=index["work_group"] if "work_group" in index.files else None,
+            )
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, TypeError) as error:
+        raise ModelFileError(
+            f"the files of model {run.version} cannot be read: {type(error).__name__}: {error}"
+        ) from error
 
 
 _loaded: dict[str, Bundle] = {}
 _load_lock = threading.Lock()
+# Versions whose files failed in this process, with when: not retried on every request.
+_failed_loads: dict[str, float] = {}
+RETRY_FAILED_LOAD = 60.0
 
 
 def active_version() -> str | None:
@@ -128,30 +184,104 @@ def active_version() -> str | None:
 
 
 def active_bundle() -> Bundle | None:
-    """The active model, loaded once per process and version; None before any training."""
+    """The active model, loaded once per process and version; None before any training.
+
+    If the active model's files are missing or damaged, the failure is recorded on its run
+    (the dashboard shows it) and the newest earlier model whose files check out is
+    activated instead; with none left, None (pages serve without recommendations)."""
     version = active_version()
     if version is None:
         return None
     bundle = _loaded.get(version)
-    if bundle is None:
-        with _load_lock:
+    if bundle is not None:
+        return bundle
+    with _load_lock:
+        bundle = _loaded.get(version)
+        if bundle is not None:
+            return bundle
+        if _failed_recently(version):
+            # Another model may have been activated since, by this process or another.
+            version = (
+                TrainingRun.objects.filter(is_active=True).values_list("version", flat=True).first()
+            )
+            if version is None or _failed_recently(version):
+                return None
             bundle = _loaded.get(version)
-            if bundle is None:
-                run = TrainingRun.objects.get(version=version)
-                bundle = load_bundle(run)
-                _loaded.clear()  # keep one model in memory per process
-                _loaded[version] = bundle
-                freeze_long_lived()  # warm now: keep the model out of later collections
+            if bundle is not None:
+                return bundle
+        run = TrainingRun.objects.filter(version=version).first()
+        if run is None:
+            return None
+        try:
+            bundle = load_bundle(run)
+        except ModelFileError as error:
+            logger.error("Active model %s cannot be served: %s", version, error)
+            _failed_loads[version] = time.monotonic()
+            TrainingRun.objects.filter(pk=run.pk).update(load_error=str(error)[:2000])
+            return _fall_back(run, str(error))
+        _failed_loads.pop(version, None)
+        _loaded.clear()  # keep one model in memory per process
+        _loaded[version] = bundle
+        freeze_long_lived()  # warm now: keep the model out of later collections
     return bundle
 
 
-def activate(run: TrainingRun, reason: str) -> None:
+def forget_loaded() -> None:
+    """Drop this process's loaded models and load failures (tests; after restoring files)."""
+    _loaded.clear()
+    _failed_loads.clear()
+
+
+def _failed_recently(version: str) -> bool:
+    failed_at = _failed_loads.get(version)
+    return failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_LOAD
+
+
+def _fall_back(broken: TrainingRun, error: str) -> Bundle | None:
+    """Activate and load the newest earlier model whose files check out."""
+    for candidate in _candidates(exclude=broken):
+        try:
+            bundle = load_bundle(candidate)
+        except ModelFileError as failure:
+            TrainingRun.objects.filter(pk=candidate.pk).update(load_error=str(failure)[:2000])
+            continue
+        activate(
+            candidate,
+            f"activated automatically: the files of {broken.version} failed ({error[:300]})",
+            verify=False,
+        )
+        _loaded.clear()
+        _loaded[candidate.version] = bundle
+        return bundle
+    logger.error("No model can be served: every model's files failed")
+    return None
+
+
+def _candidates(exclude: TrainingRun | None = None):
+    runs = TrainingRun.objects.exclude(model_path="").filter(
+        status__in=[RunStatus.SUCCEEDED, RunStatus.REJECTED], load_error=""
+    )
+    if exclude is not None:
+        runs = runs.exclude(pk=exclude.pk).filter(started_at__lt=exclude.started_at)
+    return runs.order_by("-started_at")
+
+
+def activate(run: TrainingRun, reason: str, verify: bool = True) -> None:
+    """Make ``run`` the served model (one transaction). Its files are checked first:
+    :class:`ModelFileError` if they are missing or damaged."""
+    if verify:
+        try:
+            verify_files(run)
+        except ModelFileError as error:
+            TrainingRun.objects.filter(pk=run.pk).update(load_error=str(error)[:2000])
+            raise
     with transaction.atomic():
         TrainingRun.objects.filter(is_active=True).exclude(pk=run.pk).update(is_active=False)
         run.is_active = True
         run.status = RunStatus.SUCCEEDED
         run.reason = reason
-        run.save(update_fields=["is_active", "status", "reason"])
+        run.load_error = ""
+        run.save(update_fields=["is_active", "status", "reason", "load_error"])
     cache.delete(ACTIVE_KEY)
     logger.info("Model %s is active: %s", run.version, reason)
 
@@ -196,7 +326,8 @@ def decide(run: TrainingRun) -> bool:
 
 
 def rollback(version: str | None = None) -> TrainingRun:
-    """Reactivate a previous model (the newest one before the active one by default)."""
+    """Reactivate a previous model: ``version``, or the newest one before the active one
+    whose files check out. Raises ValueError with the reason when there is none."""
     runs = TrainingRun.objects.exclude(model_path="").filter(
         status__in=[RunStatus.SUCCEEDED, RunStatus.REJECTED]
     )
@@ -204,18 +335,33 @@ def rollback(version: str | None = None) -> TrainingRun:
         target = runs.filter(version=version).first()
         if target is None:
             raise ValueError(f"no trained model has version {version!r}")
-    else:
-        current = runs.filter(is_active=True).first()
-        older = runs.filter(is_active=False)
-        if current is not None:
-            older = older.filter(started_at__lt=current.started_at)
-        target = older.order_by("-started_at").first()
-        if target is None:
-            raise ValueError("there is no earlier model to roll back to")
-    if not Path(target.model_path).is_file():
-        raise ValueError(f"the files of model {target.version} are gone")
-    activate(target, "rolled back by hand")
-    return target
+        try:
+            load_bundle(target)  # the files must check out and load, before anything changes
+        except ModelFileError as error:
+            TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
+            raise ValueError(f"model {version} cannot be served: {error}") from error
+        activate(target, "rolled back by hand", verify=False)
+        return target
+    current = runs.filter(is_active=True).first()
+    older = runs.filter(is_active=False)
+    if current is not None:
+        older = older.filter(started_at__lt=current.started_at)
+    skipped = []
+    for target in older.order_by("-started_at"):
+        try:
+            load_bundle(target)
+        except ModelFileError as error:
+            TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
+            skipped.append(target.version)
+            continue
+        activate(target, "rolled back by hand", verify=False)
+        return target
+    if skipped:
+        raise ValueError(
+            "there is no earlier model whose files check out (damaged or missing: "
+            f"{', '.join(skipped)})"
+        )
+    raise ValueError("there is no earlier model to roll back to")
 
 
 def reap_stale_runs() -> int:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db.models import Count, Max
 
 from mangaki.choices import PREDICTION_LABELS, RATING_VALUES, predicted_choice
 from mangaki.models import Rating, Work
@@ -45,18 +46,19 @@ class Recommendation:
         return str(PREDICTION_LABELS[self.predicted_choice])
 
 
-def ratings_version_key(user_id: int) -> str:
-    return f"ratings-version:{user_id}"
+def ratings_stamp(user) -> str:
+    """What a member's cached lists are keyed by: their number of ratings and the time of
+    the latest change, read from the database (one indexed query). Any rating set, changed
+    or removed gives a new stamp, so a cached list can never outlive the ratings it came
+    from, even when the cache missed an invalidation (Redis away while a rating changed).
 
+    Example::
 
-def bump_ratings_version(user_id: int) -> None:
-    """Called after each change of a user's ratings: their cached lists are now stale."""
-    key = ratings_version_key(user_id)
-    if not cache.add(key, 1, None):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, None)
+        ratings_stamp(alice)  # -> "24-1764662400.123"
+    """
+    found = Rating.objects.filter(user=user).aggregate(n=Count("id"), last=Max("date"))
+    last = found["last"].timestamp() if found["last"] else 0.0
+    return f"{found['n']}-{last:.6f}"
 
 
 def user_ratings(user) -> list[tuple[int, str]]:
@@ -87,36 +89,16 @@ def recommend(
     they pick it and like it), each with its predicted rating and an explanation.
     Rated works are left out, except those marked wontsee when ``show_wontsee`` (a person
     may reconsider). A member's lists are cached until their ratings change
-    (:func:`bump_ratings_version`).
+    (:func:`ratings_stamp`).
 
     Example::
 
         recommend(alice, category_id=anime.pk, n=24)[0].because  # [(12, "Akira")]
     """
-    model = served_model()
-    if model is None:
-        return []
-    if include_nsfw is None:
-        include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
-    key = None
-    if user is not None and user.is_authenticated and ratings is None:
-        version = cache.get(ratings_version_key(user.pk), 0)
-        options = json.dumps(
-            [category_id, n, include_nsfw, min_popularity, sorted(exclude), show_wontsee]
-        )
-        digest = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
-        key = f"recs:{user.pk}:{model.version}:{version}:{digest}"
-        hit = cache.get(key)
-        if hit is not None:
-            return _materialise(hit, n, include_nsfw)
-        rated = user_ratings(user)
-    else:
-        rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
-    hidden = set(exclude) | {w for w, c in rated if not (show_wontsee and c == "wontsee")}
-    result = _rank(model, rated, category_id, n, include_nsfw, min_popularity, hidden)
-    if key is not None:
-        cache.set(key, result, CACHE_TTL)
-    return _materialise(result, n, include_nsfw)
+    return recommend_lists(
+        user, ratings=ratings, category_id=category_id, n=n, include_nsfw=include_nsfw,
+        min_popularity=min_popularity, exclude=exclude, show_wontsee=show_wontsee,
+    )[0]  # fmt: skip
 
 
 def discover(
@@ -128,44 +110,68 @@ def discover(
     include_nsfw: bool | None = None,
 ) -> list[Recommendation]:
     """Little-known works (new, or rated by few) that a person's taste in tags and posters
-    suggests: the exploration strip beside the list, one work per franchise. A member's
-    strip is cached like their list; ``ratings`` passes their ratings when already read.
+    suggests: the exploration strip beside the list, one work per franchise.
 
     Example::
 
         discover(alice, category_id=anime.pk)[0].reason  # "explore"
     """
+    return recommend_lists(
+        user, ratings=ratings, category_id=category_id, n=0, discover_n=n,
+        include_nsfw=include_nsfw,
+    )[1]  # fmt: skip
+
+
+def recommend_lists(
+    user=None,
+    *,
+    ratings: list[tuple[int, str]] | None = None,
+    category_id: int | None = None,
+    n: int = 20,
+    discover_n: int = 0,
+    include_nsfw: bool | None = None,
+    min_popularity: int = 0,
+    exclude: set[int] | frozenset[int] = frozenset(),
+    show_wontsee: bool = False,
+) -> tuple[list[Recommendation], list[Recommendation]]:
+    """:func:`recommend`'s list and :func:`discover`'s strip of ``discover_n`` works, from
+    one fold-in, one scoring and one read of the works (the recommendations page)."""
     model = served_model()
     if model is None:
-        return []
+        return [], []
     if include_nsfw is None:
         include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
     key = None
-    if user is not None and user.is_authenticated:
-        version = cache.get(ratings_version_key(user.pk), 0)
-        key = f"discover:{user.pk}:{model.version}:{version}:{category_id}:{n}:{include_nsfw}"
+    if user is not None and user.is_authenticated and ratings is None:
+        version = ratings_stamp(user)
+        options = json.dumps(
+            [category_id, n, discover_n, include_nsfw, min_popularity, sorted(exclude),
+             show_wontsee]
+        )  # fmt: skip
+        digest = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
+        key = f"recs:{user.pk}:{model.version}:{version}:{digest}"
         hit = cache.get(key)
         if hit is not None:
-            return _materialise(hit, n, include_nsfw)
-    if ratings is None:
-        rated = user_ratings(user) if user is not None and user.is_authenticated else []
+            return _materialise(hit, (n, discover_n), include_nsfw)
+        rated = user_ratings(user)
     else:
-        rated = [(w, c) for w, c in ratings if c in RATING_VALUES]
+        rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
     person = model.fold(rated)
-    candidates = model.candidates(category_id, include_nsfw, 0, {w for w, _ in rated})
-    ranked = model.rank(person, candidates & model.little_known(), n * 2, max_per_franchise=1)
-    result = [(*row[:4], "explore") for row in _explained(model, person, ranked)]
+    result: tuple[list, list] = ([], [])
+    if n:
+        hidden = set(exclude) | {w for w, c in rated if not (show_wontsee and c == "wontsee")}
+        candidates = model.candidates(category_id, include_nsfw, min_popularity, hidden)
+        # Twice as many as asked: works deleted or marked adult since drop out later.
+        result[0].extend(_explained(model, person, model.rank(person, candidates, n * 2, shown=n)))
+    if discover_n:
+        candidates = model.candidates(category_id, include_nsfw, 0, {w for w, _ in rated})
+        ranked = model.rank(
+            person, candidates & model.little_known(), discover_n * 2, max_per_franchise=1
+        )
+        result[1].extend((*row[:4], "explore") for row in _explained(model, person, ranked))
     if key is not None:
         cache.set(key, result, CACHE_TTL)
-    return _materialise(result, n, include_nsfw)
-
-
-def _rank(model: ServedModel, rated, category_id, n, include_nsfw, min_popularity, hidden):
-    person = model.fold(rated)
-    candidates = model.candidates(category_id, include_nsfw, min_popularity, hidden)
-    # Twice as many as asked: works deleted or marked adult since drop out later.
-    ranked = model.rank(person, candidates, n * 2, shown=n)
-    return _explained(model, person, ranked)
+    return _materialise(result, (n, discover_n), include_nsfw)
 
 
 def _explained(model: ServedModel, person, ranked) -> list[tuple]:
@@ -183,26 +189,36 @@ def _explained(model: ServedModel, person, ranked) -> list[tuple]:
     ]
 
 
-def _materialise(result, n: int, include_nsfw: bool) -> list[Recommendation]:
-    """Works for the ranked ids; a work deleted or marked adult since the snapshot drops out
-    (we ranked twice as many as asked for that). The first ``n`` are loaded, with the works
-    that explain them (titles only are shown, but one query serves both); the rest only
-    when some dropped out."""
-    out: list[Recommendation] = []
-    for chunk in (result[:n], result[n:]):
-        if len(out) == n or not chunk:
-            break
-        wanted = {r[0] for r in chunk} | {w for r in chunk for w in r[3]}
-        works = Work.objects.select_related("category").only(*CARD_FIELDS).in_bulk(wanted)
-        for work_id, score, tags, because, reason in chunk:
-            work = works.get(work_id)
-            if work is None or (work.nsfw and not include_nsfw):
-                continue
-            liked = [(w, works[w].title) for w in because if w in works]
-            out.append(Recommendation(work, score, [tuple(t) for t in tags], liked, reason))
-            if len(out) == n:
+def _materialise(results, sizes, include_nsfw: bool) -> tuple[list, list]:
+    """Works for the ranked ids of each list; a work deleted or marked adult since the
+    snapshot drops out (we ranked twice as many as asked for that). The first ``size`` of
+    every list are loaded in one query, with the works that explain them (titles only are
+    shown, but one query serves both); the rest only when some dropped out."""
+    firsts = [result[:size] for result, size in zip(results, sizes, strict=True)]
+    works = _works([row for chunk in firsts for row in chunk])
+    out: tuple[list[Recommendation], ...] = tuple([] for _ in results)
+    for made, result, size in zip(out, results, sizes, strict=True):
+        for spare, chunk in enumerate((result[:size], result[size:])):
+            if len(made) == size or not chunk:
                 break
-    return out
+            if spare:  # some of the first dropped out: read the spares too
+                works = {**works, **_works(chunk)}
+            for work_id, score, tags, because, reason in chunk:
+                work = works.get(work_id)
+                if work is None or (work.nsfw and not include_nsfw):
+                    continue
+                liked = [(w, works[w].title) for w in because if w in works]
+                made.append(Recommendation(work, score, [tuple(t) for t in tags], liked, reason))
+                if len(made) == size:
+                    break
+    return out[0], out[1]
+
+
+def _works(rows) -> dict:
+    wanted = {r[0] for r in rows} | {w for r in rows for w in r[3]}
+    if not wanted:
+        return {}
+    return Work.objects.select_related("category").only(*CARD_FIELDS).in_bulk(wanted)
 
 
 def taste(user=None, *, ratings: list[tuple[int, str]] | None = None, k: int = 5) -> dict:

@@ -35,6 +35,7 @@ DEFAULT_PARAMS = {
     "seed": 0,
 }
 TOP_N = 20  # list length of the held-out top-N figures (the recommendations page's first screen)
+TOPN_USERS = 3000  # people whose held-out lists are scored, at most
 LITTLE_KNOWN = 3  # fewer training ratings than this: a little-known work (BALSE paper)
 RELEVANT = 2.0  # like (2) and favorite (4): a held-out work the list should have found
 Progress = Callable[[float, str], None]
@@ -122,6 +123,8 @@ def topn_figures(model, train, test, cold) -> dict:
     users = np.flatnonzero(np.diff(relevant.indptr) > 0)
     if len(users) == 0:
         return {}
+    if len(users) > TOPN_USERS:  # a fixed sample: the figure, not every list, is wanted
+        users = np.sort(np.random.default_rng(0).choice(users, TOPN_USERS, replace=False))
     ranks = popularity_ranks(train.item_counts())
     figures = {"n_topn_users": int(len(users))}
     for prefix, fitted in (("", model), ("popularity_", None)):
@@ -134,7 +137,9 @@ def topn_figures(model, train, test, cold) -> dict:
     return {k: v for k, v in figures.items() if not (isinstance(v, float) and np.isnan(v))}
 
 
-def start_run(triggered_by: str = "manual", params: dict | None = None) -> TrainingRun:
+def start_run(
+    triggered_by: str = "manual", params: dict | None = None, task_id: str = ""
+) -> TrainingRun:
     registry.reap_stale_runs()
     version = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
     try:
@@ -143,6 +148,7 @@ def start_run(triggered_by: str = "manual", params: dict | None = None) -> Train
                 version=version,
                 params={**DEFAULT_PARAMS, **(params or {})},
                 triggered_by=triggered_by,
+                task_id=task_id or "",
             )
     except IntegrityError:
         running = TrainingRun.objects.filter(status=RunStatus.RUNNING).first()
@@ -230,7 +236,9 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
             report(0.9, "save model files")
             nsfw = dict(Work.objects.filter(nsfw=True).values_list("pk", "nsfw"))
             work_nsfw = np.array([w in nsfw for w in snapshot.work_ids.tolist()], dtype=bool)
-            run.model_path = str(registry.save_bundle(run.version, model, snapshot, work_nsfw))
+            path = registry.save_bundle(run.version, model, snapshot, work_nsfw)
+            run.model_path = str(path)
+            run.model_sha256, run.index_sha256 = registry.checksums(path)
             durations["total"] = time.perf_counter() - started
             run.durations = {k: round(v, 3) for k, v in durations.items()}
             run.progress, run.progress_message = 1.0, "done"
@@ -251,9 +259,11 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
     return run
 
 
-def train(triggered_by: str = "manual", params: dict | None = None, progress=None) -> TrainingRun:
+def train(
+    triggered_by: str = "manual", params: dict | None = None, progress=None, task_id: str = ""
+) -> TrainingRun:
     """Start a run and carry it out (raises TrainingBusy if one is already running)."""
-    return run_training(start_run(triggered_by, params), progress)
+    return run_training(start_run(triggered_by, params, task_id), progress)
 
 
 def settings_params() -> dict:

@@ -121,6 +121,7 @@ def build_plan(user, entries: Sequence[Entry], mapping: Mapping, overwrite: bool
 def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -> None:
     """Store the chosen options and queue the import task (inline without a broker)."""
     from mangaki.tasks.imports import run_list_import
+    from mangaki.tasks.queueing import queue
 
     list_import.options = {
         **list_import.options,
@@ -130,7 +131,8 @@ def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -
     list_import.status = ListImport.Status.QUEUED
     list_import.save(update_fields=["options", "status"])
     pk = list_import.pk
-    transaction.on_commit(lambda: run_list_import.delay(pk))
+    # "queued" is recorded: if the broker is away, beat's recovery queues it later.
+    transaction.on_commit(lambda: queue(run_list_import, pk))
 
 
 def _progress(pk: int, percent: int, **fields) -> None:

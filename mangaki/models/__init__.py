@@ -2,11 +2,13 @@ from .catalog import Category, Tag, TaggedWork, TagSource, Work, WorkTitle, Work
 from .imports import ListImport
 from .profile import Profile
 from .rating import Rating
+from .recovery import DirtyWork
 from .tokens import ApiToken
 
 __all__ = [
     "ApiToken",
     "Category",
+    "DirtyWork",
     "ListImport",
     "Profile",
     "Rating",

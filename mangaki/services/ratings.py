@@ -14,14 +14,14 @@ class RatingError(ValueError):
     """A rating request that cannot be honoured (unknown work, bad choice)."""
 
 
-def _after_change(user_id: int, work_ids: list[int]) -> None:
-    from mangaki.tasks.counters import recompute_work_counters
-    from recommender.serving import bump_ratings_version
+def _after_change(work_ids: list[int]) -> None:
+    from mangaki.tasks.counters import recount_later
 
     # After commit: the task must see the new rating, and a rolled-back rating must not
-    # trigger anything. The user's cached recommendations are stale from now on.
-    transaction.on_commit(lambda: bump_ratings_version(user_id))
-    transaction.on_commit(lambda: recompute_work_counters.delay(work_ids))
+    # trigger anything. (The user's cached lists are keyed by their ratings: nothing to
+    # invalidate.) If the broker cannot take the task, the works are marked for the next
+    # recount instead: the rating stands either way.
+    transaction.on_commit(lambda: recount_later(work_ids))
 
 
 def check_rating(work_id: int, choice: str) -> None:
@@ -49,7 +49,7 @@ def rate_work(user, work_id: int, choice: str) -> Rating:
             unique_fields=["user", "work"],
             update_fields=["choice", "date"],
         )
-        _after_change(user.pk, [work_id])
+        _after_change([work_id])
     return Rating.objects.get(user=user, work_id=work_id)
 
 
@@ -74,7 +74,7 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
             update_fields=["choice", "date"],
             batch_size=1000,
         )
-        _after_change(user.pk, sorted(pairs))
+        _after_change(sorted(pairs))
     return len(pairs)
 
 
@@ -83,5 +83,5 @@ def remove_rating(user, work_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Rating.objects.filter(user=user, work_id=work_id).delete()
         if deleted:
-            _after_change(user.pk, [work_id])
+            _after_change([work_id])
     return bool(deleted)

@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mangaki.models import Rating, Work
+from mangaki.cache import redis_status
+from mangaki.models import DirtyWork, Rating, Work
 from mangaki.models.catalog import PosterStatus
 from mangaki.tasks.heartbeat import last_heartbeats
 from recommender import registry
@@ -45,7 +46,9 @@ def _rmse_chart(runs: list[TrainingRun], width: int = 600, height: int = 120) ->
 @staff_member_required
 def dashboard(request):
     registry.reap_stale_runs()
+    registry.active_bundle()  # a damaged active model is found (and replaced) now, not later
     runs = list(TrainingRun.objects.all()[:30])
+    redis = redis_status()
     with_poster = Work.objects.exclude(poster="")
     context = {
         "title": "Mangaki dashboard",
@@ -64,7 +67,11 @@ def dashboard(request):
             "errors": with_poster.filter(poster_status=PosterStatus.ERROR).count(),
             "tagged": with_poster.filter(poster_status=PosterStatus.TAGGED).count(),
         },
-        "heartbeats": last_heartbeats(),
+        "heartbeats": last_heartbeats() if redis["up"] is not False else None,
+        "redis": redis,
+        "dirty_works": DirtyWork.objects.count(),
+        "broken": [r for r in runs if r.load_error],
+        "dropped": [r for r in runs if r.status == "failed"][:5],
     }
     return render(request, "admin/dashboard.html", context)
 
@@ -72,10 +79,24 @@ def dashboard(request):
 @staff_member_required
 @require_POST
 def retrain(request):
+    from kombu.exceptions import KombuError, OperationalError
+
     from recommender.tasks import train_model
 
-    train_model.delay("dashboard")
-    messages.success(request, _("Training queued on the training queue."))
+    if train_model.app.conf.task_always_eager:
+        # No broker on the embedded default: the training runs in this request.
+        result = train_model.apply(args=("dashboard",)).get()
+        messages.success(request, _("Training ran here (no worker configured): %s") % result)
+        return redirect("dashboard")
+    try:
+        train_model.delay("dashboard")
+    except (KombuError, OperationalError, OSError) as error:
+        messages.error(
+            request,
+            _("Training could not be queued: the broker (Redis) is unreachable (%s).") % error,
+        )
+    else:
+        messages.success(request, _("Training queued on the training queue."))
     return redirect("dashboard")
 
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from mangaki.models import Category
 from recommender.registry import active_version
-from recommender.serving import discover, recommend, taste, user_ratings
+from recommender.serving import recommend_lists, taste, user_ratings
 
 
 @login_required
@@ -19,10 +19,11 @@ def recommendations(request, category: str = "anime"):
     include_nsfw = request.user.profile.nsfw_ok and request.GET.get("nsfw") == "on"
     # Hidden unless the submitted filter form (it carries "filtered") left the box unticked.
     hide_wontsee = "filtered" not in request.GET or request.GET.get("hide_wontsee") == "on"
-    items = recommend(
+    items, discover = recommend_lists(
         request.user,
         category_id=category_obj.pk,
         n=24,
+        discover_n=4,
         include_nsfw=include_nsfw,
         min_popularity=min_popularity,
         show_wontsee=not hide_wontsee,
@@ -34,15 +35,7 @@ def recommendations(request, category: str = "anime"):
         {
             "category": category_obj,
             "items": items,
-            "discover": discover(
-                request.user,
-                ratings=rated,
-                category_id=category_obj.pk,
-                n=4,
-                include_nsfw=include_nsfw,
-            )
-            if items
-            else [],
+            "discover": discover if items else [],
             "taste": taste(ratings=rated, k=5),
             "model_version": active_version(),
             "n_ratings": len(rated),

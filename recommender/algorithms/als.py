@@ -155,6 +155,20 @@ class ALS(Recommender):
             self.global_mean_ + u_rows[:, -1].astype(np.float64) + i_rows[:, -1]
         )
 
+    def predict_users(self, users) -> np.ndarray:
+        """Dense predictions (len(users) x items) of whole rows: one matrix product.
+
+        Unknown users get the global mean plus the item biases, as in :meth:`predict`."""
+        check_fitted(self, "user_factors_")
+        users = np.asarray(users, dtype=np.int64).ravel()
+        known = (users >= 0) & (users < len(self.user_bias_))
+        rows = np.zeros((len(users), self.user_factors_.shape[1]), self.user_factors_.dtype)
+        rows[known] = self.user_factors_[users[known]]
+        bias = np.zeros(len(users))
+        bias[known] = self.user_bias_[users[known]]
+        out = (rows @ self.item_factors_.T).astype(np.float64)
+        return out + self.item_bias_[None, :] + (self.global_mean_ + bias)[:, None]
+
     def fold_in(self, items, values) -> tuple[np.ndarray, float]:
         """Solve one (new or changed) user's vector and bias against the fixed item factors.
 

@@ -144,6 +144,12 @@ class BALSE(Recommender):
             users, items
         )
 
+    def predict_users(self, users) -> np.ndarray:
+        """Dense predictions (len(users) x items) of whole rows."""
+        gate = self.gate(np.arange(len(self.item_counts_)))[None, :]
+        als = self.als_.predict_users(users)
+        return gate * als + (1 - gate) * self.lasso_.predict_users(users)[:, : als.shape[1]]
+
     def fold_in(self, items, values, item_features=None):
         """A new user's state: ``((als_vector, als_bias), (lasso_coef, lasso_intercept))``."""
         check_fitted(self, "beta_")

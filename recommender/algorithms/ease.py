@@ -299,9 +299,19 @@ class EASE(Recommender):
         return row
 
     def _scores(self, rows: sp.csr_matrix) -> np.ndarray:
-        """Scores of input rows (n x items) for every work; inactive works score 0."""
-        product = sp.csr_matrix(rows)[:, self.active_] @ self.coef_
-        product = product.toarray() if sp.issparse(product) else np.asarray(product)
+        """Scores of input rows (n x items) for every work; inactive works score 0.
+
+        One person: the weighted sum of the rows of ``B`` they rated (only those rows are
+        read, which matters when ``B`` is memory-mapped). Several: one dense product in
+        ``B``'s precision (no float64 copy of ``B``)."""
+        rows = sp.csr_matrix(rows)[:, self.active_]
+        if sp.issparse(self.coef_):
+            product = np.asarray((rows @ self.coef_).toarray())
+        elif rows.shape[0] == 1:
+            weights = rows.data.astype(self.coef_.dtype)
+            product = (weights @ self.coef_[rows.indices])[None, :]
+        else:
+            product = rows.astype(self.coef_.dtype).toarray() @ self.coef_
         out = np.zeros((rows.shape[0], self.n_items_))
         out[:, self.active_] = product
         return out
@@ -332,20 +342,34 @@ class EASE(Recommender):
     def contributions(self, row: sp.csr_matrix, item: int) -> list[tuple[int, float]]:
         """How much each work of a folded-in person's row adds to ``item``'s score,
         largest first: the "because you picked A and B" of a recommendation."""
+        works, parts = self.contributions_many(row, [item])
+        order = np.argsort(-parts[:, 0], kind="stable")
+        return [(int(works[i]), float(parts[i, 0])) for i in order]
+
+    def contributions_many(self, row: sp.csr_matrix, items) -> tuple[np.ndarray, np.ndarray]:
+        """What each work of a folded-in person's row adds to each of ``items``' scores:
+        ``(works, parts)`` with ``parts[i, j]`` the share of ``works[i]`` in ``items[j]``
+        (one gather from ``B``; works or items outside the model contribute 0)."""
         check_fitted(self, "coef_")
         row = sp.csr_matrix(row)
-        target = np.searchsorted(self.active_, item)
-        if row.nnz == 0 or target >= len(self.active_) or self.active_[target] != item:
-            return []
-        sources = np.searchsorted(self.active_, row.indices)
-        sources = np.minimum(sources, len(self.active_) - 1)
+        items = np.asarray(items, dtype=np.int64).ravel()
+        parts = np.zeros((row.nnz, len(items)))
+        if row.nnz == 0 or len(items) == 0 or len(self.active_) == 0:
+            return row.indices.astype(np.int64), parts
+        targets = np.minimum(np.searchsorted(self.active_, items), len(self.active_) - 1)
+        known_targets = self.active_[targets] == items
+        sources = np.minimum(np.searchsorted(self.active_, row.indices), len(self.active_) - 1)
         present = self.active_[sources] == row.indices
-        column = self.coef_[sources[present], target]
-        column = np.asarray(column.toarray() if sp.issparse(column) else column).ravel()
-        parts = row.data[present] * column
-        works = row.indices[present]
-        order = np.argsort(-parts, kind="stable")
-        return [(int(works[i]), float(parts[i])) for i in order]
+        if present.any() and known_targets.any():
+            picked = self.coef_[np.ix_(sources[present], targets[known_targets])]
+            block = np.asarray(
+                picked.toarray() if sp.issparse(picked) else picked,  # type: ignore[union-attr]
+                dtype=np.float64,
+            )
+            parts[np.ix_(np.flatnonzero(present), np.flatnonzero(known_targets))] = (
+                row.data[present][:, None] * block
+            )
+        return row.indices.astype(np.int64), parts
 
     def predict(self, users, items) -> np.ndarray:
         """Interaction scores of (user, work) pairs; unknown users or works score 0."""

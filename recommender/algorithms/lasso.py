@@ -114,6 +114,18 @@ class Lasso(Recommender):
         intercept[known] = self.intercept_[users[known]]
         return self._scores(coef, intercept, items, self.item_features_)
 
+    def predict_users(self, users) -> np.ndarray:
+        """Dense predictions (len(users) x items) of whole rows: one sparse product."""
+        check_fitted(self, "coef_")
+        users = np.asarray(users, dtype=np.int64).ravel()
+        known = (users >= 0) & (users < len(self.intercept_))
+        coef = np.zeros((len(users), self.coef_.shape[1]))
+        coef[known] = self.coef_[users[known]]
+        intercept = np.full(len(users), self.global_mean_)
+        intercept[known] = self.intercept_[users[known]]
+        scores = np.asarray(self.item_features_ @ coef.T).T + intercept[:, None]
+        return np.clip(scores, *self.clip_)
+
     def fold_in(self, items, values, item_features=None) -> tuple[np.ndarray, float]:
         """Fit one user's weights and intercept from their ratings (milliseconds).
 

@@ -388,7 +388,10 @@ class Ranker(Recommender):
         n_items = len(self.item_counts_)
         design = self._design_for(item_features, item_embeddings, n_items)
         picks = self.pick_.score_users(users)
-        likes = rating_model_scores(self.rating_model_, users, n_items)
+        if self.like_weight_:
+            likes = rating_model_scores(self.rating_model_, users, n_items)
+        else:
+            likes = np.zeros_like(picks)  # not asked for: spare scoring every pair
         return self._final(picks, likes, design)
 
     def predict(self, users, items) -> np.ndarray:
@@ -468,8 +471,10 @@ class Ranker(Recommender):
         picks = np.zeros((1, n_items))
         known = min(n_items, len(self.item_counts_))
         picks[0, :known] = self.pick_.score_folded(state.row)[:known]
-        items = np.arange(n_items)
-        likes = self.predict_rating_folded(state, items, item_features)[None, :]
+        if self.like_weight_:
+            likes = self.predict_rating_folded(state, np.arange(n_items), item_features)[None, :]
+        else:
+            likes = np.zeros_like(picks)
         return self._final(picks, likes, design)[0]
 
     def rank_folded(self, state: RankerState, n: int = 20, candidates=None, item_features=None,
@@ -502,9 +507,10 @@ class Ranker(Recommender):
         counts[inside] = self.item_counts_[order[inside]]
         return order, scores[order], counts < int(self.little_known)
 
-    def pick_reasons(self, state: RankerState, item: int) -> list[tuple[int, float]]:
-        """The person's works that most raise ``item``'s pick score, with their share."""
-        return self.pick_.contributions(state.row, item)
+    def pick_reasons(self, state: RankerState, items) -> tuple[np.ndarray, np.ndarray]:
+        """What each of the person's works adds to each of ``items``' pick scores:
+        ``(works, parts)``, ``parts[i, j]`` for ``works[i]`` and ``items[j]``."""
+        return self.pick_.contributions_many(state.row, items)
 
     # -- what the rating model knows, for explanations and maps ----------------------------
 
@@ -569,8 +575,16 @@ def _interleave(main, extra, scores, places, n: int, floor: float) -> np.ndarray
 
 
 def rating_model_scores(model, users, n_items: int) -> np.ndarray:
-    """Predicted ratings of ``users`` for every item (dense), in chunks of pairs."""
+    """Predicted ratings of ``users`` for every item (dense): the model's own whole-row
+    ``predict_users`` when it has one, else ``predict`` over pairs in chunks."""
     users = np.asarray(users, dtype=np.int64)
+    if hasattr(model, "predict_users"):
+        scores = np.asarray(model.predict_users(users), dtype=np.float64)
+        if scores.shape[1] >= n_items:
+            return scores[:, :n_items]
+        padded = np.zeros((len(users), n_items))
+        padded[:, : scores.shape[1]] = scores
+        return padded
     out = np.empty((len(users), n_items))
     step = max(1, 2_000_000 // max(n_items, 1))
     items = np.arange(n_items)

@@ -93,11 +93,13 @@ def test_recommendations_and_taste_need_a_sign_in(api):
 def test_recommendations_have_a_fixed_query_count(demo_user, django_assert_num_queries):
     client = token_client(demo_user)
     client.get("/api/v1/me/recommendations?n=5")  # warm-up: token use, model and tag matrix
-    # auth, category, my ratings, the recommended works (the model is cached in-process)
-    with django_assert_num_queries(4):
+    # auth, category, my ratings' stamp (the cache key), my ratings, the recommended works
+    # (the model is cached in-process)
+    with django_assert_num_queries(5):
         response = client.get("/api/v1/me/recommendations?n=20")
     assert len(response.json()["results"]) == 20
-    with django_assert_num_queries(3):  # same question again: the ranked ids are cached
+    # Same question again: the ranked ids are cached under the same stamp.
+    with django_assert_num_queries(4):
         client.get("/api/v1/me/recommendations?n=20")
 
 

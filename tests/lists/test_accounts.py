@@ -2,12 +2,10 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.urls import reverse
 
 from mangaki.models import ApiToken, ListImport, Profile, Rating, Work
 from mangaki.services.counters import recompute_counters
-from recommender.serving import ratings_version_key
 from recommender.snapshot import take_snapshot
 from tests.factories import RatingFactory
 
@@ -33,7 +31,6 @@ def test_deleting_an_account_removes_everything_at_once(client, alice, bob, work
     assert set(take_snapshot().user_ids.tolist()) == {alice.pk, bob.pk}
     assert Work.objects.get(pk=works[0].pk).nb_like == 1
     alice_id = alice.pk
-    cache.set(ratings_version_key(alice_id), 5, None)
     client.force_login(alice)
 
     wrong = client.post(reverse("account-delete"), {"password": "nope", "confirm": "on"})
@@ -54,7 +51,6 @@ def test_deleting_an_account_removes_everything_at_once(client, alice, bob, work
     first = Work.objects.get(pk=works[0].pk)
     assert (first.nb_like, first.nb_dislike, first.nb_ratings) == (0, 1, 1)
     assert Work.objects.get(pk=works[1].pk).nb_ratings == 0
-    assert cache.get(ratings_version_key(alice_id)) == 6
     assert set(take_snapshot().user_ids.tolist()) == {bob.pk}
     # She is logged out.
     assert client.get(reverse("account")).status_code == 302

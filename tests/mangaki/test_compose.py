@@ -10,7 +10,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_runs_web_worker_beat_postgres_and_redis():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "beat", "postgres", "redis", "migrate"} <= set(services)
+    assert {"proxy", "web", "worker", "beat", "postgres", "redis", "migrate"} <= set(services)
+    # Clients reach nginx, which alone talks to gunicorn and closes idle connections first.
+    assert services["proxy"]["ports"] == ["8000:80"] and "ports" not in services["web"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web:8000" in nginx and "keepalive_timeout 30s" in nginx
+    gunicorn = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
+    assert 'os.environ.get("WEB_KEEPALIVE", "65")' in gunicorn
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["web"]["command"][0] == "gunicorn"
     assert services["web"]["command"][1] == "mangaki.wsgi:application"
     worker = services["worker"]["command"]

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from mangaki.models import Rating, Work
 from mangaki.services.ratings import rate_work
@@ -107,9 +108,13 @@ def test_taste_lists_liked_and_disliked_tags(demo_user):
 def test_recommendations_are_cached_per_ratings_version(
     demo_user, anime, django_assert_max_num_queries
 ):
-    recommend(demo_user, category_id=anime.pk, n=10)
-    with django_assert_max_num_queries(2):  # cache hit: only the works are read
+    first = recommend(demo_user, category_id=anime.pk, n=10)
+    # Cache hit: the ratings' stamp and the works shown are read, nothing is scored.
+    with django_assert_max_num_queries(2):
         recommend(demo_user, category_id=anime.pk, n=10)
+    # A change the cache was never told about (its invalidation lost) still shows at once.
+    Rating.objects.create(user=demo_user, work=first[0].work, choice="dislike", date=timezone.now())
+    assert first[0].work.pk not in {r.work.pk for r in recommend(demo_user, category_id=anime.pk)}
 
 
 def test_recommendations_page_explains_each_work(client, demo_user, django_assert_max_num_queries):
