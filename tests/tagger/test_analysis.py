@@ -71,6 +71,6 @@ def test_tag_image_on_a_real_poster_with_the_real_backbone(backbone, posters_dir
     analysis = tag_image(posters_dir / "images" / "120.jpg", backbone=backbone)
     assert analysis.embedding.shape == (1280,) and analysis.embedding.dtype == np.float32
     assert analysis.backbone == "efficientnet-lite0"
-    assert dict(analysis.face_tags)["group"] > 0.99
+    assert dict(analysis.face_tags)["group"] > 0.9  # mean likelihood of the faces found
     assert analysis.predicted_tags == []  # no head given
     assert analysis.tags["group"] == dict(analysis.face_tags)["group"]
