@@ -53,7 +53,7 @@ class FaceProposals:
     Parameters
     ----------
     threshold : cells scoring at least this are searched.
-    grow : chosen cells are grown by this many cells on every side.
+    grow : chosen cells are grown by this many cells up, down, left and right.
     """
 
     def __init__(self, threshold: float = 0.05, grow: int = 2):
@@ -108,7 +108,7 @@ class FaceProposals:
     ) -> np.ndarray:
         """(height, width) boolean mask of the poster's pixels worth searching for faces.
 
-        The chosen cells are grown by ``grow`` cells on every side (a face's box reaches past
+        The chosen cells are grown by ``grow`` cells up, down, left and right (a face's box reaches past
         the cells that look most like a face, and nvxs's windows need the whole face).
 
         >>> FaceProposals.load().mask(np.zeros((40, 28, 28)), (214, 318)).shape  # doctest: +SKIP
