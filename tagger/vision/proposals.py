@@ -108,7 +108,7 @@ class FaceProposals:
     ) -> np.ndarray:
         """(height, width) boolean mask of the poster's pixels worth searching for faces.
 
-        The chosen cells are grown by ``grow`` cells up, down, left and right (a face's box reaches past
+        Chosen cells grow by ``grow`` cells up, down, left and right (a face's box reaches past
         the cells that look most like a face, and nvxs's windows need the whole face).
 
         >>> FaceProposals.load().mask(np.zeros((40, 28, 28)), (214, 318)).shape  # doctest: +SKIP
