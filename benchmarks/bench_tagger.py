@@ -170,7 +170,7 @@ def genres(paths: list[Path], groups: list[str], genre_rows: list[list[str]], fo
     print(
         f"{len(vocabulary)} genres with >= 15 posters; true genres per poster {Y.sum(1).mean():.2f}"
     )
-    for rule, min_precision in (("f1", 0.5), ("precision", 0.5)):
+    for rule, min_precision in (("f1", 0.5), ("precision", 0.5), ("rate", 0.5)):
         predicted = np.zeros_like(Y)
         aucs = []
         for k in np.unique(fold):
@@ -181,7 +181,7 @@ def genres(paths: list[Path], groups: list[str], genre_rows: list[list[str]], fo
             predicted[test] = scores >= head.thresholds_
             aucs.append(roc_auc(Y[test], scores))
         precision, recall, f1 = precision_recall_f1(Y, predicted)
-        label = rule if rule == "f1" else f"precision >= {min_precision}"
+        label = f"precision >= {min_precision}" if rule == "precision" else rule
         print(
             f"[thresholds for {label}] tags per poster {predicted.sum(1).mean():.2f} "
             f"(truth {Y.sum(1).mean():.2f}); macro precision {precision.mean():.2f}, recall "

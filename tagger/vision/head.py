@@ -23,6 +23,7 @@ from tagger.vision.metrics import (
     best_f1_thresholds,
     precision_recall_f1,
     precision_thresholds,
+    rate_thresholds,
     roc_auc,
 )
 
@@ -49,6 +50,8 @@ class TagHead:
         "precision" (the lowest threshold whose validation precision is >= ``min_precision``:
         fewer, surer tags; F1-optimal thresholds on rare tags predict far more tags than
         posters have).
+        "rate" (each tag is predicted on as many validation rows as truly have it: the number
+        of tags per poster matches the truth on average, and precision equals recall).
     min_precision : the precision the "precision" rule asks of every tag.
 
     >>> rng = np.random.default_rng(0)
@@ -108,9 +111,9 @@ class TagHead:
     def _validate(self, X, Y, tag_names):
         if not self.alpha > 0:
             raise ValueError(f"alpha must be > 0, got {self.alpha}")
-        if self.threshold_rule not in ("f1", "precision"):
+        if self.threshold_rule not in ("f1", "precision", "rate"):
             raise ValueError(
-                f"threshold_rule must be 'f1' or 'precision', not {self.threshold_rule!r}"
+                f"threshold_rule must be 'f1', 'precision' or 'rate', not {self.threshold_rule!r}"
             )
         if not 0 < self.min_precision <= 1:
             raise ValueError(f"min_precision must be in (0, 1], got {self.min_precision}")
@@ -184,7 +187,9 @@ class TagHead:
         self.coef_, self.intercept_ = self._solve(self._standardise(X[train]), Y[train])
         if n_val > 0:
             scores = self.predict_proba(X[val])
-            if self.threshold_rule == "precision":
+            if self.threshold_rule == "rate":
+                self.thresholds_, self.validation_f1_ = rate_thresholds(Y[val], scores)
+            elif self.threshold_rule == "precision":
                 self.thresholds_, self.validation_f1_ = precision_thresholds(
                     Y[val], scores, self.min_precision
                 )

@@ -145,3 +145,20 @@ def precision_thresholds(
     thresholds = np.where(found, sorted_scores[at, columns], np.nextafter(scores.max(axis=0), 2))
     f1 = np.where(found, 2 * true_pos[at, columns] / (at + 1 + n_pos), 0.0)
     return thresholds, f1
+
+
+def rate_thresholds(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each column, the threshold that predicts as many rows as are truly positive (the
+    k-th highest score, k = positives), and the F1 there (= precision = recall, up to ties).
+
+    >>> rate_thresholds(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.7, 0.1]))
+    (array([0.8]), array([0.5]))
+    """
+    y_true, scores = _as_2d(y_true, scores)
+    n_pos = y_true.sum(axis=0)
+    ordered = -np.sort(-scores, axis=0)
+    columns = np.arange(scores.shape[1])
+    at = np.maximum(n_pos - 1, 0)
+    thresholds = np.where(n_pos > 0, ordered[at, columns], np.nextafter(scores.max(axis=0), 2))
+    _, _, f1 = precision_recall_f1(y_true, scores >= thresholds)
+    return thresholds, np.where(n_pos > 0, f1, 0.0)
