@@ -1,34 +1,40 @@
 """Benchmark the poster tagger on the real posters in ../shared/data/posters.
 
-Measures, on this machine's CPU:
-1. embedding throughput (posters/second; batched EfficientNet-Lite0 forward passes, and the
-   end-to-end rate including JPEG decoding and preprocessing), for the "pad" and "crop" fits;
-2. the anime-face detection rate (posters with at least one face) and its cost;
-3. genre prediction by the tag head from embeddings alone: k-fold over posters (both posters of
-   one MAL id stay in the same fold), mean ROC AUC and mean average precision over genres,
-   against predicting each genre by its training frequency (AUC 0.5 by construction, AP equal
-   to the genre's positive rate).
+Prints, from one process on this machine:
+1. speed: the task path (``analyse_batch`` on poster bytes, faces and tag head included, what
+   ``tag_works`` runs) against the bare backbone forward pass on the same posters, in the same
+   run, their ratio, and memory;
+2. faces against the labels made by eye (data/poster_faces.csv): recall on posters with a clear
+   face, count tags, hair and eye colour accuracy, for the full search and the proposals, on
+   the held-out half (odd MAL ids) and the tuning half;
+3. genres from the tag head: 5-fold cross-validation grouped by MAL id, per-genre precision and
+   recall, tags per poster against the truth, for F1 and precision thresholds.
 
 Run from the repository root:
-    .venv/bin/python -m benchmarks.bench_tagger [--posters DIR] [--folds 5] [--threads 2]
-Prints the numbers; docs/tagger.md records a run.
+    .venv/bin/python -m benchmarks.bench_tagger [--posters DIR] [--skip-quality]
+docs/tagger.md records a run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.face_labels import evaluate, read_labels
+from tagger.vision import runtime
+from tagger.vision.analysis import PosterAnalysis, analyse_batch
 from tagger.vision.backbone import EfficientNetLite0
 from tagger.vision.faces import analyse_faces
 from tagger.vision.head import TagHead
-from tagger.vision.metrics import average_precision, precision_recall_f1, roc_auc
+from tagger.vision.metrics import precision_recall_f1, roc_auc
 from tagger.vision.preprocess import load_poster, to_model_input
+from tagger.vision.proposals import default_proposals
 
 DEFAULT_POSTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "posters"
 
@@ -42,26 +48,6 @@ def read_index(posters: Path) -> tuple[list[Path], list[str], list[list[str]]]:
     return paths, groups, genres
 
 
-def embed_all(paths, backbone, fit, batch_size):
-    """Embeddings of all posters, end-to-end seconds, forward seconds and forward CPU seconds.
-
-    CPU seconds (summed over torch's threads) tell what the forward pass costs when other
-    processes share the cores: wall time then measures the neighbours as much as the model.
-    """
-    start = time.perf_counter()
-    forward = cpu = 0.0
-    chunks = []
-    for offset in range(0, len(paths), batch_size):
-        batch = np.stack(
-            [to_model_input(load_poster(p), fit=fit) for p in paths[offset : offset + batch_size]]
-        )
-        tick, cpu_tick = time.perf_counter(), time.process_time()
-        chunks.append(backbone.embed(batch))
-        forward += time.perf_counter() - tick
-        cpu += time.process_time() - cpu_tick
-    return np.concatenate(chunks), time.perf_counter() - start, forward, cpu
-
-
 def group_folds(groups: list[str], k: int, seed: int) -> np.ndarray:
     """Fold number per row; rows sharing a group (MAL id) share a fold."""
     unique = np.array(sorted(set(groups)))
@@ -70,101 +56,159 @@ def group_folds(groups: list[str], k: int, seed: int) -> np.ndarray:
     return np.array([fold_of_group[g] for g in groups])
 
 
-def genre_cv(X, Y, folds, alpha):
-    """Per-fold, per-genre AUC / AP / F1 of the head and of the frequency baseline.
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
-    Metrics are computed inside each test fold and then averaged: pooling out-of-fold scores
-    would compare the baseline's different per-fold constants and give it an AUC below 0.5.
-    """
-    results = {name: [] for name in ("auc", "ap", "f1", "base_auc", "base_ap")}
-    for fold in np.unique(folds):
-        test, train = folds == fold, folds != fold
-        head = TagHead(alpha=alpha, random_state=0).fit(X[train], Y[train])
-        scores = head.predict_proba(X[test])
-        constant = np.broadcast_to(Y[train].mean(axis=0), scores.shape)
-        results["auc"].append(roc_auc(Y[test], scores))
-        results["ap"].append(average_precision(Y[test], scores))
-        results["f1"].append(precision_recall_f1(Y[test], scores >= head.thresholds_)[2])
-        results["base_auc"].append(roc_auc(Y[test], constant))
-        results["base_ap"].append(average_precision(Y[test], constant))
-    # (genres,) arrays: mean over the folds where the metric is defined.
-    return {name: np.nanmean(np.array(values), axis=0) for name, values in results.items()}
+
+def memory_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, MB (Linux /proc)."""
+    values = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                values[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
+
+
+def helpers_mb() -> float:
+    """Resident memory of this process's children (the face helpers), MB."""
+    total = 0.0
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        children = (task / "children").read_text().split()
+        for child in children:
+            try:
+                for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                continue
+    return total
+
+
+def bare_backbone(inputs: np.ndarray, batch_size: int, threads: int) -> float:
+    """Posters/s of the backbone forward alone (inputs already decoded and resized)."""
+    backbone = EfficientNetLite0(batch_size=batch_size, num_threads=threads)
+    backbone.embed(inputs[:2])  # load weights, warm up
+    tick = time.perf_counter()
+    backbone.embed(inputs)
+    return len(inputs) / (time.perf_counter() - tick)
+
+
+def task_path(sources: list[bytes], head: TagHead | None, faces: bool) -> float:
+    """Posters/s of analyse_batch on poster bytes, as tag_works calls it."""
+    analyse_batch(sources[:2], head, faces=faces)  # warm up (weights, helpers)
+    tick = time.perf_counter()
+    results = analyse_batch(sources, head, faces=faces)
+    seconds = time.perf_counter() - tick
+    assert all(isinstance(r, PosterAnalysis) for r in results)
+    return len(sources) / seconds
+
+
+def speed(paths: list[Path], head: TagHead | None) -> None:
+    print(f"\n== speed: {len(paths)} posters, {runtime.available_cores()} cores; {load()}")
+    threads = runtime.threads()
+    sources = [p.read_bytes() for p in paths]
+    inputs = np.stack([to_model_input(load_poster(s)) for s in sources])
+    bare = {
+        (32, threads): bare_backbone(inputs, 32, threads),
+        (1, 1): bare_backbone(inputs, 1, 1),
+    }
+    for (batch, count), rate in bare.items():
+        print(f"bare backbone forward, batches of {batch}, {count} thread(s): {rate:.1f} posters/s")
+    fastest = max(bare.values())
+    with_faces = task_path(sources, head, faces=True)
+    current, peak = memory_mb()
+    print(
+        f"task path with faces (analyse_batch, {threads} thread budget, "
+        f"{runtime.face_processes()} face helper processes): {with_faces:.1f} posters/s; "
+        f"time ratio to the fastest bare backbone: {fastest / with_faces:.2f}x"
+    )
+    print(
+        f"memory: this process {current:.0f} MB now, {peak:.0f} MB peak; "
+        f"face helpers {helpers_mb():.0f} MB"
+    )
+    without = task_path(sources, head, faces=False)
+    print(f"task path without faces: {without:.1f} posters/s; {load()}")
+
+
+def faces_quality(posters: Path) -> None:
+    labels = read_labels()
+    images = {x.mal_id: load_poster(posters / "images" / f"{x.mal_id}.jpg") for x in labels}
+    print(f"\n== faces against {len(labels)} posters labelled by eye; {load()}")
+    backbone = EfficientNetLite0(num_threads=1)
+    proposals = default_proposals()
+    masks = {}
+    for mal_id, image in images.items():
+        _, maps = backbone.embed_with_maps(to_model_input(image)[None])
+        masks[mal_id] = proposals.mask(maps[0], image.size) if proposals is not None else None
+    for name, mask_of in (("proposals (shipped)", masks.get), ("full search", lambda _: None)):
+        tick = time.process_time()
+        found = {m: analyse_faces(image, mask=mask_of(m)) for m, image in images.items()}
+        cpu = (time.process_time() - tick) / len(images) * 1000
+        for half in ("held-out", "tuning"):
+            part = [x for x in labels if x.held_out == (half == "held-out")]
+            f = evaluate(found, part)
+            print(
+                f"[{name}, {half} {len(part)}] {cpu:.0f} ms CPU/poster; clear-face recall "
+                f"{f['clear_recall']:.2f}, face recall {f['face_recall']:.2f}, count tag "
+                f"{f['count_accuracy']:.2f}, false face {f['false_face']:.2f}; hair "
+                f"{f['hair_accuracy']:.2f} of {f['hair_stored']:.0f} stored "
+                f"(coverage {f['hair_coverage']:.2f}), eyes {f['eyes_accuracy']:.2f} of "
+                f"{f['eyes_stored']:.0f} (coverage {f['eyes_coverage']:.2f})"
+            )
+
+
+def genres(paths: list[Path], groups: list[str], genre_rows: list[list[str]], folds: int) -> None:
+    print(f"\n== genres from the tag head, {folds}-fold CV grouped by MAL id; {load()}")
+    backbone = EfficientNetLite0(num_threads=1)
+    X = backbone.embed(np.stack([to_model_input(load_poster(p)) for p in paths]))
+    counts = Counter(g for row in genre_rows for g in row)
+    vocabulary = sorted(g for g, c in counts.items() if c >= 15)
+    Y = np.array([[g in row for g in vocabulary] for row in genre_rows], dtype=np.int8)
+    fold = group_folds(groups, folds, seed=0)
+    print(
+        f"{len(vocabulary)} genres with >= 15 posters; true genres per poster {Y.sum(1).mean():.2f}"
+    )
+    for rule, min_precision in (("f1", 0.5), ("precision", 0.5), ("rate", 0.5)):
+        predicted = np.zeros_like(Y)
+        aucs = []
+        for k in np.unique(fold):
+            test, train = fold == k, fold != k
+            head = TagHead(threshold_rule=rule, min_precision=min_precision, random_state=0)
+            head.fit(X[train], Y[train], tag_names=vocabulary)
+            scores = head.predict_proba(X[test])
+            predicted[test] = scores >= head.thresholds_
+            aucs.append(roc_auc(Y[test], scores))
+        precision, recall, f1 = precision_recall_f1(Y, predicted)
+        label = f"precision >= {min_precision}" if rule == "precision" else rule
+        print(
+            f"[thresholds for {label}] tags per poster {predicted.sum(1).mean():.2f} "
+            f"(truth {Y.sum(1).mean():.2f}); macro precision {precision.mean():.2f}, recall "
+            f"{recall.mean():.2f}, F1 {f1.mean():.2f}; macro AUC {np.nanmean(aucs):.3f}"
+        )
+        print("  genre          true predicted precision recall")
+        for j in np.argsort(-Y.sum(0)):
+            print(
+                f"  {vocabulary[j]:<14} {Y[:, j].sum():>4} {predicted[:, j].sum():>9} "
+                f"{precision[j]:>9.2f} {recall[j]:>6.2f}"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posters", type=Path, default=DEFAULT_POSTERS)
+    parser.add_argument("--limit", type=int, default=None, help="posters for the speed part")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--min-genre-count", type=int, default=15)
-    parser.add_argument("--alphas", type=float, nargs="+", default=[0.01, 0.1, 1.0])
-    parser.add_argument("--skip-faces", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
 
-    import torch
-
-    torch.set_num_threads(args.threads)
-    paths, groups, genres = read_index(args.posters)
-    print(f"posters: {len(paths)} files, {len(set(groups))} MAL ids, torch threads {args.threads}")
-
-    backbone = EfficientNetLite0(batch_size=args.batch_size)
-    tick = time.perf_counter()
-    backbone.embed(np.zeros((1, 3, 224, 224), np.float32))  # load weights, warm up
-    print(f"model load + first call: {time.perf_counter() - tick:.2f} s")
-    embeddings = {}
-    for fit in ("pad", "crop"):
-        X, total, forward, cpu = embed_all(paths, backbone, fit, args.batch_size)
-        embeddings[fit] = X
-        print(
-            f"[{fit}] embedding: {len(paths) / forward:.1f} posters/s forward only, "
-            f"{len(paths) / total:.1f} posters/s end to end (decode+preprocess+forward), "
-            f"batch {args.batch_size}; forward CPU time {cpu / len(paths) * 1000:.0f} ms/poster "
-            f"(= {len(paths) / cpu * args.threads:.1f} posters/s on {args.threads} idle core(s))"
-        )
-
-    if not args.skip_faces:
-        tick = time.perf_counter()
-        analyses = [analyse_faces(load_poster(p)) for p in paths]
-        seconds = time.perf_counter() - tick
-        found = sum(a.count > 0 for a in analyses)
-        counts = Counter(a.tags[0][0] for a in analyses)
-        colours = Counter(
-            name for a in analyses for name, _ in a.tags if name.endswith(("hair", "eyes"))
-        )
-        print(
-            f"faces: {found}/{len(paths)} posters ({found / len(paths):.1%}) with >= 1 face, "
-            f"{sum(a.count for a in analyses)} faces, {seconds / len(paths) * 1000:.0f} ms/poster"
-        )
-        print("  count tags:", dict(counts.most_common()))
-        print("  colour tags:", dict(colours.most_common(12)))
-
-    counts = Counter(g for row in genres for g in row)
-    vocabulary = sorted(g for g, c in counts.items() if c >= args.min_genre_count)
-    Y = np.array([[g in row for g in vocabulary] for row in genres], dtype=np.int8)
-    folds = group_folds(groups, args.folds, seed=0)
-    print(
-        f"genres: {len(vocabulary)} with >= {args.min_genre_count} posters; "
-        f"{args.folds}-fold CV grouped by MAL id"
-    )
-    for fit, X in embeddings.items():
-        for alpha in args.alphas:
-            tick = time.perf_counter()
-            r = genre_cv(X, Y, folds, alpha)
-            print(
-                f"[{fit}, alpha={alpha:g}] mean AUC {r['auc'].mean():.3f} (baseline "
-                f"{r['base_auc'].mean():.3f}); mean AP {r['ap'].mean():.3f} (baseline "
-                f"{r['base_ap'].mean():.3f}); mean F1 {r['f1'].mean():.3f}; "
-                f"{time.perf_counter() - tick:.1f} s"
-            )
-    default_alpha = TagHead().alpha
-    r = genre_cv(embeddings["pad"], Y, folds, default_alpha)
-    print(f"per genre (pad, alpha={default_alpha:g}): genre, posters, AUC, AP, baseline AP")
-    for j in np.argsort(-r["auc"]):
-        print(
-            f"  {vocabulary[j]:<14} {Y[:, j].sum():>4} {r['auc'][j]:.3f} {r['ap'][j]:.3f} "
-            f"{r['base_ap'][j]:.3f}"
-        )
+    paths, groups, genre_rows = read_index(args.posters)
+    runtime.configure(concurrency=1)
+    speed(paths[: args.limit], head=None)
+    if not args.skip_quality:
+        faces_quality(args.posters)
+        genres(paths, groups, genre_rows, args.folds)
 
 
 if __name__ == "__main__":

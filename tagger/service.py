@@ -7,9 +7,12 @@ Heavy libraries (torch) are imported on first use, inside the worker.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 
 import numpy as np
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +30,41 @@ MAX_POSTER_BYTES = 10 * 1024 * 1024
 MIN_WEIGHT = 0.05
 # Said of a poster, but no taste: "you seem to like no face" explains nothing.
 IGNORED_TAGS = {"no face"}
+# A poster whose analysis kills the worker (a crash in a C extension, out of memory) is
+# delivered again (acks_late, reject_on_worker_lost): after this many starts it is refused.
+MAX_ATTEMPTS = 3
+ATTEMPTS_TTL = 24 * 3600
+# Anything that looks like a file path, so that no stored or shown message reveals the server's.
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s'\"\\/]+[\\/])+[^\s'\"]*")
+
+
+def public_message(error) -> str:
+    """The text stored on a work and shown to its uploader: no server path, 300 characters.
+
+    >>> public_message("No such file or directory: '/srv/media/posters/a.jpg'")
+    "No such file or directory: '<file>'"
+    """
+    return _PATH.sub("<file>", str(error))[:300]
+
+
+def _attempts_key(work: Work) -> str:
+    poster = hashlib.sha1(work.poster.name.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"tagger:attempts:{work.pk}:{poster}"
+
+
+def _start_attempt(work: Work) -> int:
+    """Count one more start of this work's poster (shared by all workers through the cache)."""
+    key = _attempts_key(work)
+    cache.add(key, 0, ATTEMPTS_TTL)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ATTEMPTS_TTL)
+        return 1
+
+
+def _end_attempts(work: Work) -> None:
+    cache.delete(_attempts_key(work))
 
 
 def read_poster(work: Work) -> bytes:
@@ -51,10 +89,31 @@ def tag_works(work_ids: list[int]) -> dict[str, int]:
     alone (a replaced poster has its own task queued).
     """
     from tagger.vision import PosterError, analyse_batch
+    from tagger.vision.errors import AnalysisFailedError
 
     outcome = {"tagged": 0, "refused": 0, "skipped": 0}
     works = list(Work.objects.filter(pk__in=work_ids).exclude(poster=""))
     outcome["skipped"] += len(set(work_ids)) - len(works)
+    attempts = {work.pk: _start_attempt(work) for work in works}
+    for work in [w for w in works if attempts[w.pk] > MAX_ATTEMPTS]:
+        _refuse(
+            work,
+            f"The tagger stopped {MAX_ATTEMPTS} times while reading this poster; it is set "
+            "aside. Upload it again (another file or format) to retry.",
+        )
+        outcome["refused"] += 1
+    works = [w for w in works if attempts[w.pk] <= MAX_ATTEMPTS]
+    if len(works) > 1 and any(attempts[w.pk] > 1 for w in works):
+        # This batch was cut short before (its worker died): give each poster its own task,
+        # so that a poster that kills the worker takes only itself down.
+        from tagger.tasks import tag_poster
+
+        logger.warning("Batch of %d posters was interrupted before; splitting it", len(works))
+        for work in works:
+            _end_attempts(work)
+            tag_poster.delay(work.pk)
+        outcome["skipped"] += len(works)
+        return outcome
     sources, readable = [], []
     for work in works:
         try:
@@ -64,27 +123,29 @@ def tag_works(work_ids: list[int]) -> dict[str, int]:
             _refuse(work, error)
             outcome["refused"] += 1
         except OSError as error:
-            _refuse(work, f"The poster file cannot be read: {error}")
+            _refuse(work, f"The poster file cannot be read ({error.strerror or 'I/O error'}).")
             outcome["refused"] += 1
     if not readable:
         return outcome
     head = active_head()
     results = analyse_batch(sources, head)
     for work, result in zip(readable, results, strict=True):
-        if isinstance(result, PosterError):
+        if isinstance(result, PosterError | AnalysisFailedError):
             _refuse(work, result)
             outcome["refused"] += 1
         elif _store(work, result):
             outcome["tagged"] += 1
         else:
+            _end_attempts(work)
             outcome["skipped"] += 1
     return outcome
 
 
 def _refuse(work: Work, error) -> None:
     logger.info("Poster of work %s refused: %s", work.pk, error)
+    _end_attempts(work)
     Work.objects.filter(pk=work.pk, poster=work.poster.name).update(
-        poster_status=PosterStatus.ERROR, poster_error=str(error)[:300]
+        poster_status=PosterStatus.ERROR, poster_error=public_message(error)
     )
 
 
@@ -115,6 +176,7 @@ def _store(work: Work, analysis) -> bool:
         current.save(
             update_fields=["poster_embedding", "poster_status", "poster_error", "poster_tagged_at"]
         )
+    _end_attempts(work)
     return True
 
 

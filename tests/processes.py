@@ -31,13 +31,13 @@ def service_env(tmp_path, **extra) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(tmp_path, queues: str, **extra_env):
+def celery_worker(tmp_path, queues: str, pool: str = "solo", extra_args=(), **extra_env):
     """A real worker process; yields (process, log path)."""
     log_path = tmp_path / f"worker-{queues.replace(',', '-')}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "mangaki", "worker", "-Q", queues,
-             "--concurrency", "1", "--pool", "solo", "--loglevel", "INFO"],
+             "--concurrency", "1", "--pool", pool, "--loglevel", "INFO", *extra_args],
             cwd=ROOT, env=service_env(tmp_path, **extra_env), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -15,11 +15,14 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from tagger.vision import runtime
 from tagger.vision.preprocess import INPUT_SIZE
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "efficientnet-lite0"
+# Channels of EfficientNet-Lite0's last stride-8 block (the face proposals' input).
+MAP_CHANNELS = 40
 
 
 @runtime_checkable
@@ -62,7 +65,7 @@ class EfficientNetLite0:
     input_size = INPUT_SIZE
 
     def __init__(
-        self, batch_size: int = 32, num_threads: int | None = None, fold_batchnorm: bool = True
+        self, batch_size: int = 1, num_threads: int | None = None, fold_batchnorm: bool = True
     ):
         self.batch_size = batch_size
         self.num_threads = num_threads
@@ -96,27 +99,61 @@ class EfficientNetLite0:
         return self._model
 
     def embed(self, batch: np.ndarray) -> np.ndarray:
-        """(n, 3, 224, 224) float32 in [-1, 1] -> (n, 1280) float32 pooled features."""
+        """(n, 3, 224, 224) float32 in [-1, 1] -> (n, 1280) float32 pooled features.
+
+        ``batch_size`` only sets how many images go through the network at once: one at a time
+        is the default because it measured cheapest per poster on one thread (activations stay
+        in cache); see docs/tagger.md.
+        """
+        return self.embed_with_maps(batch)[0]
+
+    def embed_with_maps(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and the stride-8 feature maps of the same forward pass.
+
+        The maps, (n, 40, 28, 28) for 224-pixel inputs, are what the face proposals read
+        (:mod:`tagger.vision.proposals`): they come for free with the embedding.
+        """
         import torch
 
         batch = np.asarray(batch, dtype=np.float32)
         expected = (3, self.input_size, self.input_size)
         if batch.ndim != 4 or batch.shape[1:] != expected:
             raise ValueError(f"expected a batch of shape (n, {expected}), got {batch.shape}")
+        side = self.input_size // 8
         if len(batch) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return (
+                np.zeros((0, self.dim), dtype=np.float32),
+                np.zeros((0, MAP_CHANNELS, side, side), dtype=np.float32),
+            )
         if self.num_threads is not None:
             torch.set_num_threads(self.num_threads)
+        else:
+            runtime.apply_to_torch()
         model = self.model
-        chunks = []
+        chunks, maps = [], []
         with torch.inference_mode():
             for start in range(0, len(batch), self.batch_size):
                 inputs = torch.from_numpy(batch[start : start + self.batch_size]).contiguous(
                     memory_format=torch.channels_last
                 )
-                features = model.extract_features(inputs)
+                features, stride8 = _forward(model, inputs, side)
                 chunks.append(features.mean(dim=(2, 3)).numpy())
-        return np.concatenate(chunks).astype(np.float32, copy=False)
+                maps.append(stride8.contiguous().numpy())
+        return (
+            np.concatenate(chunks).astype(np.float32, copy=False),
+            np.concatenate(maps).astype(np.float32, copy=False),
+        )
+
+
+def _forward(model, inputs, side: int):
+    """EfficientNet's ``extract_features`` that also keeps the last stride-8 block output."""
+    x = model._swish(model._bn0(model._conv_stem(inputs)))
+    stride8 = None
+    for block in model._blocks:
+        x = block(x)  # inference: no drop-connect
+        if x.shape[-1] == side:
+            stride8 = x
+    return model._swish(model._bn1(model._conv_head(x))), stride8
 
 
 def _fold_batchnorm(conv, bn) -> None:

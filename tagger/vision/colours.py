@@ -59,7 +59,13 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
             [0.0193339, 0.1191920, 0.9503041],
         ]
     )
-    xyz = linear @ matrix.T / np.array([0.95047, 1.0, 1.08883])
+    # Written out instead of ``linear @ matrix.T``: BLAS may round differently from one
+    # process to another, and a colour on a histogram bin's edge would then change name.
+    xyz = (
+        linear[..., 0:1] * matrix[:, 0]
+        + linear[..., 1:2] * matrix[:, 1]
+        + linear[..., 2:3] * matrix[:, 2]
+    ) / np.array([0.95047, 1.0, 1.08883])
     delta = 6.0 / 29.0
     f = np.where(xyz > delta**3, np.cbrt(xyz), xyz / (3 * delta**2) + 4.0 / 29.0)
     lightness = 116.0 * f[..., 1] - 16.0

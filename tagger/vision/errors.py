@@ -31,3 +31,9 @@ class PosterTooLargeError(PosterError):
 
 class BadDimensionsError(PosterError):
     """The image's width, height or aspect ratio make no sense for a poster."""
+
+
+class AnalysisFailedError(Exception):
+    """Analysing one poster failed for a reason that is not the poster's fault (a bug, a crash
+    of the face detector). ``str(error)`` names what failed without any server detail; the
+    original exception, when there is one, is ``error.__cause__``."""

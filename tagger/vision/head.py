@@ -22,12 +22,16 @@ from tagger.vision.metrics import (
     average_precision,
     best_f1_thresholds,
     precision_recall_f1,
+    precision_thresholds,
+    rate_thresholds,
     roc_auc,
 )
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Files of version 1 have no threshold rule: they were calibrated for F1.
+READABLE_VERSIONS = (1, 2)
 KIND = "mangaki.tagger.TagHead"
 
 
@@ -42,6 +46,13 @@ class TagHead:
     max_iter : L-BFGS iterations.
     backbone : name of the backbone whose embeddings this head reads (checked at load).
     random_state : seed of the validation split.
+    threshold_rule : "f1" (each tag's threshold maximises its F1 on the validation rows) or
+        "precision" (the lowest threshold whose validation precision is >= ``min_precision``:
+        fewer, surer tags; F1-optimal thresholds on rare tags predict far more tags than
+        posters have).
+        "rate" (each tag is predicted on as many validation rows as truly have it: the number
+        of tags per poster matches the truth on average, and precision equals recall).
+    min_precision : the precision the "precision" rule asks of every tag.
 
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(200, 16)); Y = (X[:, :2] > 0).astype(int)
@@ -58,6 +69,8 @@ class TagHead:
         max_iter: int = 500,
         backbone: str = "efficientnet-lite0",
         random_state: int | None = 0,
+        threshold_rule: str = "f1",
+        min_precision: float = 0.5,
     ):
         self.alpha = alpha
         self.validation_fraction = validation_fraction
@@ -65,6 +78,8 @@ class TagHead:
         self.max_iter = max_iter
         self.backbone = backbone
         self.random_state = random_state
+        self.threshold_rule = threshold_rule
+        self.min_precision = min_precision
 
     def get_params(self, deep: bool = True) -> dict:
         """Hyper-parameters by name (scikit-learn's ``clone`` and grid searches use this)."""
@@ -77,6 +92,8 @@ class TagHead:
                 "max_iter",
                 "backbone",
                 "random_state",
+                "threshold_rule",
+                "min_precision",
             )
         }
 
@@ -94,6 +111,12 @@ class TagHead:
     def _validate(self, X, Y, tag_names):
         if not self.alpha > 0:
             raise ValueError(f"alpha must be > 0, got {self.alpha}")
+        if self.threshold_rule not in ("f1", "precision", "rate"):
+            raise ValueError(
+                f"threshold_rule must be 'f1', 'precision' or 'rate', not {self.threshold_rule!r}"
+            )
+        if not 0 < self.min_precision <= 1:
+            raise ValueError(f"min_precision must be in (0, 1], got {self.min_precision}")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
@@ -164,7 +187,14 @@ class TagHead:
         self.coef_, self.intercept_ = self._solve(self._standardise(X[train]), Y[train])
         if n_val > 0:
             scores = self.predict_proba(X[val])
-            self.thresholds_, self.validation_f1_ = best_f1_thresholds(Y[val], scores)
+            if self.threshold_rule == "rate":
+                self.thresholds_, self.validation_f1_ = rate_thresholds(Y[val], scores)
+            elif self.threshold_rule == "precision":
+                self.thresholds_, self.validation_f1_ = precision_thresholds(
+                    Y[val], scores, self.min_precision
+                )
+            else:
+                self.thresholds_, self.validation_f1_ = best_f1_thresholds(Y[val], scores)
         else:
             self.thresholds_ = np.full(Y.shape[1], 0.5)
             self.validation_f1_ = np.zeros(Y.shape[1])
@@ -239,6 +269,8 @@ class TagHead:
             "refit": np.array(self.refit),
             "max_iter": np.array(self.max_iter),
             "random_state": np.array(-1 if self.random_state is None else self.random_state),
+            "threshold_rule": np.array(self.threshold_rule),
+            "min_precision": np.array(self.min_precision, dtype=np.float64),
             "tag_names": self.tag_names_,
             "coef": self.coef_,
             "intercept": self.intercept_,
@@ -269,7 +301,7 @@ class TagHead:
             if "kind" not in data or str(data["kind"]) != KIND:
                 raise ValueError(f"{path} is not a saved TagHead")
             version = int(data["format_version"])
-            if version != FORMAT_VERSION:
+            if version not in READABLE_VERSIONS:
                 raise ValueError(
                     f"{path} has TagHead format {version}; this code reads {FORMAT_VERSION}"
                 )
@@ -285,6 +317,8 @@ class TagHead:
                 max_iter=int(data["max_iter"]),
                 backbone=str(data["backbone"]),
                 random_state=None if seed < 0 else seed,
+                threshold_rule=str(data["threshold_rule"]) if version >= 2 else "f1",
+                min_precision=float(data["min_precision"]) if version >= 2 else 0.5,
             )
             head.tag_names_ = data["tag_names"].astype(np.str_)
             head.coef_ = data["coef"]

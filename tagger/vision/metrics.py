@@ -112,3 +112,53 @@ def best_f1_thresholds(
     best_f1 = f1[best, columns]
     has_pos = n_pos > 0
     return np.where(has_pos, thresholds, default), np.where(has_pos, best_f1, 0.0)
+
+
+def precision_thresholds(
+    y_true: np.ndarray, scores: np.ndarray, min_precision: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each column, the lowest score threshold whose precision is at least
+    ``min_precision`` (so the most positives at that precision), and the F1 there.
+
+    A column where no threshold reaches the precision gets a threshold above every score
+    (the tag is never predicted) and F1 0.
+
+    >>> precision_thresholds(np.array([1, 1, 0, 1]), np.array([0.9, 0.8, 0.7, 0.6]), 0.75)
+    (array([0.6]), array([0.85714286]))
+    """
+    y_true, scores = _as_2d(y_true, scores)
+    order = np.argsort(-scores, axis=0, kind="stable")
+    hits = np.take_along_axis(y_true, order, axis=0)
+    sorted_scores = np.take_along_axis(scores, order, axis=0)
+    true_pos = np.cumsum(hits, axis=0)
+    predicted = np.arange(1, len(hits) + 1)[:, None]
+    n_pos = hits.sum(axis=0)
+    precision = true_pos / predicted
+    valid = np.ones_like(precision, dtype=bool)
+    valid[:-1] = sorted_scores[1:] != sorted_scores[:-1]
+    ok = valid & (precision >= min_precision)
+    # The deepest cut that keeps the precision: the most tags at that precision.
+    depth = np.where(ok.any(axis=0), len(hits) - 1 - np.argmax(ok[::-1], axis=0), -1)
+    columns = np.arange(scores.shape[1])
+    found = depth >= 0
+    at = np.maximum(depth, 0)
+    thresholds = np.where(found, sorted_scores[at, columns], np.nextafter(scores.max(axis=0), 2))
+    f1 = np.where(found, 2 * true_pos[at, columns] / (at + 1 + n_pos), 0.0)
+    return thresholds, f1
+
+
+def rate_thresholds(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each column, the threshold that predicts as many rows as are truly positive (the
+    k-th highest score, k = positives), and the F1 there (= precision = recall, up to ties).
+
+    >>> rate_thresholds(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.7, 0.1]))
+    (array([0.8]), array([0.5]))
+    """
+    y_true, scores = _as_2d(y_true, scores)
+    n_pos = y_true.sum(axis=0)
+    ordered = -np.sort(-scores, axis=0)
+    columns = np.arange(scores.shape[1])
+    at = np.maximum(n_pos - 1, 0)
+    thresholds = np.where(n_pos > 0, ordered[at, columns], np.nextafter(scores.max(axis=0), 2))
+    _, _, f1 = precision_recall_f1(y_true, scores >= thresholds)
+    return thresholds, np.where(n_pos > 0, f1, 0.0)

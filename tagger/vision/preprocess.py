@@ -67,8 +67,9 @@ def _read_bytes(source: PosterSource, max_bytes: int) -> bytes:
         except PosterTooLargeError:
             raise
         except OSError as error:
+            # The path stays out of the message: it may be shown to the uploader.
             raise UnreadablePosterError(
-                f"Cannot read the poster file {path}: {error.strerror or error}."
+                f"Cannot read the poster file ({error.strerror or type(error).__name__})."
             ) from error
     elif hasattr(source, "read"):
         # Reading one byte past the limit tells "too large" apart from "exactly the limit".

@@ -1,13 +1,16 @@
 """Shared fixtures: the real posters (read in place, never copied) and a small-thread backbone."""
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
-POSTERS_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "posters"
-if not POSTERS_DIR.is_dir():
-    POSTERS_DIR = Path("/work/shared/data/posters")
+# The shared data sits beside the checkout (../shared/data); POSTERS_DIR points elsewhere.
+POSTERS_DIR = Path(
+    os.environ.get("POSTERS_DIR")
+    or Path(__file__).resolve().parents[3] / "shared" / "data" / "posters"
+)
 
 
 @pytest.fixture(scope="session")

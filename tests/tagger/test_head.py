@@ -143,3 +143,26 @@ def test_it_clones_like_a_scikit_learn_estimator():
     assert head.set_params(alpha=2.0).alpha == 2.0
     with pytest.raises(ValueError, match="unknown"):
         head.set_params(learning_rate=1)
+
+
+def test_rate_thresholds_predict_each_tag_as_often_as_it_is_true():
+    X, Y = planted_data(400, seed=8)
+    head = TagHead(refit=False, random_state=0, threshold_rule="rate").fit(X, Y, tag_names=TAGS)
+    val = np.random.default_rng(0).permutation(400)[:100]  # the split fit() made
+    predicted = head.predict(X[val]).sum(axis=0)
+    np.testing.assert_array_equal(predicted, Y[val].sum(axis=0))
+    f1_head = TagHead(refit=False, random_state=0).fit(X, Y, tag_names=TAGS)
+    assert f1_head.predict(X[val]).sum() > predicted.sum()  # F1 thresholds predict more
+
+
+def test_precision_thresholds_reach_the_stated_precision_on_validation():
+    X, Y = planted_data(400, seed=9)
+    head = TagHead(refit=False, random_state=0, threshold_rule="precision", min_precision=0.9)
+    head.fit(X, Y, tag_names=TAGS)
+    val = np.random.default_rng(0).permutation(400)[:100]
+    predicted = head.predict(X[val])[:, 0] == 1
+    assert predicted.any() and Y[val, 0][predicted].mean() >= 0.9
+    path_params = head.get_params()
+    assert path_params["threshold_rule"] == "precision" and path_params["min_precision"] == 0.9
+    with pytest.raises(ValueError, match="threshold_rule"):
+        TagHead(threshold_rule="vibes").fit(X, Y)

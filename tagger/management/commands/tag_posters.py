@@ -26,6 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from tagger.service import tag_works
         from tagger.tasks import tag_posters
+        from tagger.vision import runtime
+
+        runtime.configure(concurrency=1)  # this process alone tags: all cores (docs/tagger.md)
 
         if options["all"] or options["errors"]:
             works = Work.objects.exclude(poster="")

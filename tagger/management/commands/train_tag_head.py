@@ -17,6 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--held-out", type=float, default=0.2)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--alpha", type=float, default=1.0)
+        parser.add_argument(
+            "--threshold-rule",
+            choices=["rate", "precision", "f1"],
+            default="rate",
+            help="per-tag thresholds: 'rate' (default) predicts each tag as often as it is true "
+            "on held-out works; 'precision' reaches --min-precision; 'f1' predicts many more "
+            "tags than works have",
+        )
+        parser.add_argument("--min-precision", type=float, default=0.5)
         parser.add_argument("--force", action="store_true", help="activate even if worse")
 
     def handle(self, *args, **options):
@@ -29,7 +38,12 @@ class Command(BaseCommand):
                 f"{len(data.tag_names)} tags with >= {options['min_positives']} examples"
             )
         train, test = split(data, options["held_out"], options["seed"])
-        head = TagHead(alpha=options["alpha"], random_state=options["seed"])
+        head = TagHead(
+            alpha=options["alpha"],
+            random_state=options["seed"],
+            threshold_rule=options["threshold_rule"],
+            min_precision=options["min_precision"],
+        )
         head.fit(data.X[train], data.Y[train], tag_names=data.tag_names)
         report = evaluate(head, data.X[test], data.Y[test])
         self.stdout.write(f"{'tag':<24} {'support':>7} {'precision':>9} {'recall':>7} {'AUC':>6}")
@@ -38,6 +52,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{line} {m['auc']:>6.3f}")
         new_auc = mean_auc(report)
         self.stdout.write(f"mean AUC on {len(test)} held-out works: {new_auc:.3f}")
+        predicted = head.predict(data.X[test]).sum(axis=1).mean()
+        truth = data.Y[test].sum(axis=1).mean()
+        self.stdout.write(f"tags per held-out work: {predicted:.2f} predicted, {truth:.2f} true")
 
         current = active_head()
         current_auc = held_out_auc(current, data, test) if current is not None else float("nan")

@@ -1,0 +1,93 @@
+"""Face counts and colours against the labels made by eye (data/poster_faces.csv).
+
+Used by benchmarks.bench_tagger and the face tests. Split: posters with an even MAL id were used
+to tune the colour naming (the tuning half), posters with an odd MAL id only to report figures
+(the held-out half); the face proposals were fitted on none of them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from tagger.vision.faces import FaceAnalysis
+
+LABELS = Path(__file__).resolve().parents[1] / "data" / "poster_faces.csv"
+
+
+@dataclass(frozen=True)
+class FaceLabel:
+    mal_id: str
+    faces: int
+    clear_face: bool
+    hair: str  # "blonde", ... or "unknown"
+    eyes: str
+
+    @property
+    def held_out(self) -> bool:
+        return int(self.mal_id) % 2 == 1
+
+
+def read_labels(path: Path = LABELS) -> list[FaceLabel]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        return [
+            FaceLabel(
+                mal_id=row["mal_id"],
+                faces=int(row["faces"]),
+                clear_face=row["clear_face"] == "1",
+                hair=row["hair"],
+                eyes=row["eyes"],
+            )
+            for row in csv.DictReader(stream)
+        ]
+
+
+def count_bucket(count: int) -> str:
+    return {0: "no face", 1: "solo", 2: "two people"}.get(count, "group")
+
+
+def stored_colour(found: FaceAnalysis, part: str) -> str | None:
+    """The colour name stored for ``part`` ("hair" or "eyes"), without the part's word."""
+    for name, _ in found.tags:
+        if name.endswith(" " + part):
+            return name.removesuffix(" " + part)
+    return None
+
+
+def evaluate(results: dict[str, FaceAnalysis], labels: list[FaceLabel]) -> dict[str, float]:
+    """Recall, count and colour figures of face analyses keyed by MAL id.
+
+    - ``clear_recall``: share of posters with a clear face on which at least one face is found;
+    - ``face_recall``: faces found / faces labelled (each poster capped at its label);
+    - ``count_accuracy``: the count tag (no face / solo / two people / group) is right;
+    - ``false_face``: share of posters labelled with no face on which a face is found;
+    - ``hair_accuracy`` / ``eyes_accuracy``: right among the colours stored for posters whose
+      label knows the colour; ``*_coverage``: share of those posters that got a colour at all.
+    """
+    figures: dict[str, float] = {}
+    labelled = [label for label in labels if label.mal_id in results]
+    clear = [label for label in labelled if label.clear_face]
+    figures["posters"] = len(labelled)
+    figures["clear_recall"] = _share(results[x.mal_id].count > 0 for x in clear)
+    with_faces = [label for label in labelled if label.faces]
+    figures["face_recall"] = sum(min(results[x.mal_id].count, x.faces) for x in with_faces) / max(
+        1, sum(x.faces for x in with_faces)
+    )
+    figures["count_accuracy"] = _share(
+        count_bucket(results[x.mal_id].count) == count_bucket(x.faces) for x in labelled
+    )
+    figures["false_face"] = _share(results[x.mal_id].count > 0 for x in labelled if not x.faces)
+    for part in ("hair", "eyes"):
+        known = [x for x in labelled if getattr(x, part) != "unknown"]
+        stored = [(x, stored_colour(results[x.mal_id], part)) for x in known]
+        given = [(x, name) for x, name in stored if name is not None]
+        figures[f"{part}_accuracy"] = _share(name == getattr(x, part) for x, name in given)
+        figures[f"{part}_coverage"] = len(given) / max(1, len(known))
+        figures[f"{part}_stored"] = len(given)
+    return figures
+
+
+def _share(flags) -> float:
+    flags = list(flags)
+    return sum(flags) / len(flags) if flags else float("nan")
