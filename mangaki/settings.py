@@ -11,7 +11,18 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from mangaki.env import env_bool, env_float, env_int, env_list, env_str, env_url, local_secret
+from mangaki.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_url,
+    local_secret,
+)
+from mangaki.security.rates import Rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MANGAKI_VAR_DIR") or BASE_DIR / "var")
@@ -193,6 +204,20 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# How many proxies of ours stand between clients and the site, each appending to
+# X-Forwarded-For. 0: reached directly, X-Forwarded-For is ignored (anyone can write it).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+
+# Rate limits (mangaki.security.limiter): counted per signed-in person, else per address.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "mangaki") + ":limit"
+RATE_LIMITS = env_map(
+    "RATE_LIMITS",
+    {
+        "bad_token": "20/minute",  # invalid API tokens from one address
+    },
+    check=Rate.parse,
+)
 REST_FRAMEWORK = {
     # Token first: an unauthenticated client gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -210,11 +235,18 @@ REST_FRAMEWORK = {
         "anon": env_str("API_ANON_RATE", "60/minute"),
         "user": env_str("API_USER_RATE", "600/minute"),
     },
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "mangaki.api.pagination.PagePagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "mangaki.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mangaki.api.schema.AutoSchema",
 }
+for _name in ("API_ANON_RATE", "API_USER_RATE"):
+    try:
+        Rate.parse(env_str(_name, "1/minute"))
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(f"{_name}: {exc}") from None
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mangaki API",
     "DESCRIPTION": "Anime and manga ratings, rankings and explained recommendations.",

@@ -1,0 +1,6 @@
+"""Defences of a site open to anyone (docs/security.md).
+
+- :mod:`.addresses`: who is asking (the client's address, behind trusted proxies only);
+- :mod:`.limiter`: atomic request counters shared by every process (Redis), per process
+  on the embedded default, open when Redis is down.
+"""

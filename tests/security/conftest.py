@@ -1,0 +1,23 @@
+"""Security regression tests (docs/security.md): one module per kind of attack.
+
+They test the site's real limits (``settings.RATE_LIMITS`` and the API rates as shipped),
+never raised ones. Tests that need real PostgreSQL and Redis (parallel clients on gunicorn)
+are marked and skipped on the embedded default.
+"""
+
+import pytest
+from django.conf import settings
+
+from tests.api.conftest import api, as_alice, as_bob, catalogue  # noqa: F401 (fixtures)
+
+needs_services = pytest.mark.skipif(
+    not (settings.IS_POSTGRES and settings.REDIS_URL),
+    reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL: real processes on Redis",
+)
+
+
+def status_counts(statuses) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
