@@ -215,9 +215,17 @@ RATE_LIMITS = env_map(
     "RATE_LIMITS",
     {
         "bad_token": "20/minute",  # invalid API tokens from one address
+        "deck": "60/minute",  # ratings and undos from the deck
+        "rate": "60/minute",  # ratings from a work page
+        "suggest": "120/minute",  # search suggestions while typing
+        "import_upload": "10/h",
+        "import_preview": "10/minute",
     },
     check=Rate.parse,
 )
+# Imports confirmed and not finished, per person, at any time.
+LIST_IMPORTS_AT_ONCE = env_int("LIST_IMPORTS_AT_ONCE", 1, minimum=1)
+
 REST_FRAMEWORK = {
     # Token first: an unauthenticated client gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [

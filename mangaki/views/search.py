@@ -4,11 +4,13 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from mangaki.models import Work
+from mangaki.security.pages import limited
 
 SUGGESTIONS = 8
 
 
 @require_GET
+@limited("suggest", methods=("GET",))
 def suggest(request):
     """Up to eight works for ``?q=`` (optionally within ``?category=``), best match first,
     each saying which alternative title matched when that is what was found."""
