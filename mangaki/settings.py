@@ -171,6 +171,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
+
+# Password-reset mail: SMTP when EMAIL_HOST is set, else printed on the console (the
+# embedded default: the demo's operator reads the link in the server's output).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mangaki <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -214,7 +230,12 @@ RATE_LIMIT_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "mangaki") + ":limit"
 RATE_LIMITS = env_map(
     "RATE_LIMITS",
     {
+        "login_account_address": "5/15m",  # failed sign-ins on one account from one address
+        "login_address": "30/15m",  # failed sign-ins from one address, any account
+        "login_account": "100/h",  # failed sign-ins on one account, from anywhere
         "bad_token": "20/minute",  # invalid API tokens from one address
+        "signup": "10/h",
+        "password_reset": "5/h",
         "deck": "60/minute",  # ratings and undos from the deck
         "rate": "60/minute",  # ratings from a work page
         "suggest": "120/minute",  # search suggestions while typing

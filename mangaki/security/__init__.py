@@ -3,5 +3,6 @@
 - :mod:`.addresses`: who is asking (the client's address, behind trusted proxies only);
 - :mod:`.limiter`: atomic request counters shared by every process (Redis), per process
   on the embedded default, open when Redis is down;
-- :mod:`.pages`: rate caps on HTML pages and the 429 page.
+- :mod:`.pages`: rate caps on HTML pages and the 429 page;
+- :mod:`.logins`: lockout after failed sign-ins, per account and per address.
 """

@@ -21,3 +21,9 @@ def status_counts(statuses) -> dict[int, int]:
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Lockout tests try dozens of passwords: the production hasher would take seconds each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

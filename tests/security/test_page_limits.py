@@ -65,6 +65,24 @@ def test_search_suggestions_are_capped_per_address(client, shelf):
     assert client.get("/search/suggest/?q=card", REMOTE_ADDR="198.51.100.3").status_code == 200
 
 
+def test_sign_ups_are_capped_per_address(client, db):
+    for i in range(10):
+        client.post(
+            "/accounts/signup/",
+            {
+                "username": f"bot{i}",
+                "password1": "s3cret-Pass-word",
+                "password2": "s3cret-Pass-word",
+            },
+        )
+        client.post("/accounts/logout/")
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "bot10", "password1": "s3cret-Pass-word", "password2": "s3cret-Pass-word"},
+    )
+    assert response.status_code == 429
+
+
 def test_import_previews_are_capped_per_person(client, alice, shelf):
     imp = create_import(alice, "l.xml", io.BytesIO(mal_xml([(1, "Card 0", 8, "Completed")])))
     client.force_login(alice)
