@@ -78,6 +78,32 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
     return len(pairs)
 
 
+def add_missing_ratings(user, ratings: Iterable[tuple[int, str]]) -> int:
+    """Add the (work_id, choice) pairs of works ``user`` has not rated; a rating the
+    account already has is never changed, even one written meanwhile by a concurrent
+    request (the insert skips conflicts). Returns how many were added."""
+    pairs = dict(ratings)  # the last choice for a work wins
+    bad = sorted({c for c in pairs.values() if c not in Choice.values})
+    if bad:
+        raise RatingError(_("unknown choice(s): %(choices)s") % {"choices": ", ".join(bad)})
+    now = timezone.now()
+    with transaction.atomic():
+        rated = set(
+            Rating.objects.filter(user=user, work_id__in=list(pairs)).values_list(
+                "work_id", flat=True
+            )
+        )
+        new = {w: c for w, c in pairs.items() if w not in rated}
+        Rating.objects.bulk_create(
+            [Rating(user=user, work_id=w, choice=c, date=now) for w, c in new.items()],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        if new:
+            _after_change(user.pk, sorted(new))
+    return len(new)
+
+
 def remove_rating(user, work_id: int) -> bool:
     """Forget ``user``'s rating of a work. Returns whether there was one."""
     with transaction.atomic():

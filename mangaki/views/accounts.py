@@ -52,15 +52,23 @@ class SignupForm(UserCreationForm):
 
 
 def _claim_session_ratings(request) -> None:
-    # Ratings made from the deck before having an account join the account now.
-    saved = claim(request.session, request.user)
-    if saved:
+    # Ratings made from the deck before having an account join the account now; the
+    # account's own ratings win over the visit's.
+    added, kept = claim(request.session, request.user)
+    if added:
         message = ngettext(
-            "Your rating from this visit was saved.",
-            "Your %(n)d ratings from this visit were saved.",
-            saved,
+            "%(n)d rating from this visit was added to your account.",
+            "%(n)d ratings from this visit were added to your account.",
+            added,
         )
-        messages.success(request, message % {"n": saved})
+        messages.success(request, message % {"n": added})
+    if kept:
+        message = ngettext(
+            "%(n)d work rated during this visit keeps the rating your account already had.",
+            "%(n)d works rated during this visit keep the ratings your account already had.",
+            kept,
+        )
+        messages.info(request, message % {"n": kept})
 
 
 @limited("signup")
