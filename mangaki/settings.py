@@ -5,6 +5,7 @@ With nothing set, the site runs on the *embedded default*: an SQLite file and me
 git-ignored file. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -246,6 +247,17 @@ RATE_LIMITS = env_map(
 )
 # Imports confirmed and not finished, per person, at any time.
 LIST_IMPORTS_AT_ONCE = env_int("LIST_IMPORTS_AT_ONCE", 1, minimum=1)
+
+# The poster fetcher connects to public addresses on ports 80 and 443 only; an operator
+# may allow an internal mirror (networks such as 10.1.2.0/24) and other ports.
+try:
+    POSTER_FETCH_ALLOWED_NETWORKS = [
+        str(ipaddress.ip_network(network, strict=False))
+        for network in env_list("POSTER_FETCH_ALLOWED_NETWORKS", [])
+    ]
+    POSTER_FETCH_ALLOWED_PORTS = [int(p) for p in env_list("POSTER_FETCH_ALLOWED_PORTS", [])]
+except ValueError as exc:
+    raise ImproperlyConfiguredEnv(f"POSTER_FETCH_ALLOWED_PORTS/NETWORKS: {exc}") from None
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated client gets 401 with a WWW-Authenticate header.

@@ -4,5 +4,7 @@
 - :mod:`.limiter`: atomic request counters shared by every process (Redis), per process
   on the embedded default, open when Redis is down;
 - :mod:`.pages`: rate caps on HTML pages and the 429 page;
-- :mod:`.logins`: lockout after failed sign-ins, per account and per address.
+- :mod:`.logins`: lockout after failed sign-ins, per account and per address;
+- :mod:`.outbound`: fetching a URL from the server without reaching internal addresses;
+- :mod:`.urls`: which external URLs (posters) may be stored and shown.
 """

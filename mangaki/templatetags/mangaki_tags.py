@@ -3,6 +3,8 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from mangaki.security.urls import safe_poster_url
+
 register = template.Library()
 
 
@@ -10,7 +12,7 @@ register = template.Library()
 def poster(work, css_class="poster"):
     """The work's poster, falling back to a generated placeholder if missing or broken."""
     placeholder = static("img/poster-placeholder.svg")
-    url = work.poster.url if work.poster else (work.poster_url or placeholder)
+    url = work.poster.url if work.poster else (safe_poster_url(work.poster_url) or placeholder)
     return format_html(
         '<img class="{}" src="{}" alt="{}" loading="lazy" '
         "onerror=\"this.onerror=null;this.src='{}'\">",
