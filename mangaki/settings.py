@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: refuses oversized bodies, long URLs and NUL bytes.
+    "mangaki.security.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -225,6 +227,11 @@ X_FRAME_OPTIONS = "DENY"
 # X-Forwarded-For. 0: reached directly, X-Forwarded-For is ignored (anyone can write it).
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 
+# Request sizes, refused with 413 from the Content-Length header before the body is read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 21 * 1024 * 1024, minimum=1024)
+MAX_URL_BYTES = env_int("MAX_URL_BYTES", 4096, minimum=256)
+
 # Rate limits (mangaki.security.limiter): counted per signed-in person, else per address.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMIT_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "mangaki") + ":limit"
@@ -267,7 +274,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mangaki.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "mangaki.api.throttles.AnonymousRateThrottle",
         "mangaki.api.throttles.PersonRateThrottle",

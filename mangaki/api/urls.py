@@ -52,5 +52,6 @@ urlpatterns = [
     path("users/<username:username>", users.PublicProfile.as_view(), name="user"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", not_found),
+    # Any path, also one holding a newline ("." would not match it), gets the JSON 404.
+    re_path(r"^[\s\S]*$", not_found),
 ]

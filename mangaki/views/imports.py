@@ -24,6 +24,7 @@ from mangaki.lists.service import (
     parsed_entries,
 )
 from mangaki.models import ListImport
+from mangaki.security.middleware import accepts_upload
 from mangaki.security.pages import check, limited, too_many
 
 PREVIEW_ROWS = 200
@@ -80,6 +81,7 @@ class MappingForm(forms.Form):
 
 
 @login_required
+@accepts_upload
 @limited("import_upload")
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
