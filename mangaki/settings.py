@@ -29,7 +29,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MANGAKI_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or local_secret(VAR_DIR / ".secret_key")
+SECRET_KEY = env_str("SECRET_KEY") or ""  # required in production: see the database below
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: refuses oversized bodies, long URLs and NUL bytes.
     "mangaki.security.middleware.RequestGuardMiddleware",
+    "mangaki.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -106,6 +107,16 @@ else:
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if not SECRET_KEY:
+    if IS_POSTGRES and not DEBUG:
+        # A generated key differs between hosts and restarts: sessions and password-reset
+        # links would break, and nobody would have chosen or guarded it.
+        raise ImproperlyConfiguredEnv(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DATABASE_URL names a database "
+            "server and DEBUG is off; for example: "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY = local_secret(VAR_DIR / ".secret_key")  # the embedded default only
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------
@@ -218,10 +229,28 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Security (docs/security.md) ------------------------------------------------------
+# Behind HTTPS: secure cookies, redirect plain HTTP, and HSTS once HTTPS is known to work.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets to say the browser used HTTPS, e.g.
+# X-Forwarded-Proto; only behind a proxy that always sets (or strips) it.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Posters come from anywhere on the web (https); scripts and styles only from this site.
+# Styles allow inline attributes for the admin's and Swagger UI's markup; scripts do not.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; connect-src 'self'; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 # How many proxies of ours stand between clients and the site, each appending to
 # X-Forwarded-For. 0: reached directly, X-Forwarded-For is ignored (anyone can write it).

@@ -5,7 +5,7 @@
   on the embedded default, open when Redis is down;
 - :mod:`.pages`: rate caps on HTML pages and the 429 page;
 - :mod:`.logins`: lockout after failed sign-ins, per account and per address;
-- :mod:`.middleware`: request size, URL length and NUL-byte guards;
+- :mod:`.middleware`: request size, URL length and NUL-byte guards, security headers;
 - :mod:`.outbound`: fetching a URL from the server without reaching internal addresses;
 - :mod:`.urls`: which external URLs (posters) may be stored and shown.
 """

@@ -1,4 +1,4 @@
-"""Request guards for every page and API call.
+"""Request guards and response headers for every page and API call.
 
 :class:`RequestGuardMiddleware` refuses, before the view (and before anything reads the
 body), what no view should have to handle:
@@ -11,6 +11,9 @@ body), what no view should have to handle:
   when decorated with :func:`accepts_upload` (list imports) and in the admin (posters).
   gunicorn then closes the connection (gunicorn.conf.py), so it does not read the rest.
 
+:class:`SecurityHeadersMiddleware` adds the Content-Security-Policy, and makes every API
+response to a signed-in caller (and everything under /api/v1/me/) ``private, no-store``:
+a shared cache or the browser's history must not keep someone's ratings or tokens.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
-from .responses import refusal
+from .responses import API_PREFIX, refusal
 
+PERSONAL_API_PREFIX = "/api/v1/me/"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -87,3 +92,19 @@ class RequestGuardMiddleware:
         ):
             return refusal(request, 400, "invalid", _("A form field contains a NUL character."))
         return None
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if request.path.startswith(API_PREFIX):
+            user = getattr(request, "user", None)  # DRF sets the token's user here too
+            if request.path.startswith(PERSONAL_API_PREFIX) or (user and user.is_authenticated):
+                patch_cache_control(response, private=True, no_store=True)
+                patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response
