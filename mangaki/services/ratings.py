@@ -24,14 +24,17 @@ def _after_change(user_id: int, work_ids: list[int]) -> None:
     transaction.on_commit(lambda: recompute_work_counters.delay(work_ids))
 
 
-def check_rating(work_id: int, choice: str) -> None:
-    """Raise RatingError (translated) unless ``choice`` is a choice and the work exists."""
+def check_rating(work_id: int, choice: str, viewer=None) -> None:
+    """Raise RatingError (translated) unless ``choice`` is a choice and the work exists
+    for ``viewer``: an adult work hidden from them (no ``nsfw_ok``) does not, as on its
+    page. Without a viewer (a visitor), adult works are hidden."""
     if choice not in Choice.values:
         raise RatingError(
             _("unknown choice %(choice)r; expected one of %(choices)s")
             % {"choice": choice, "choices": ", ".join(Choice.values)}
         )
-    if not Work.objects.filter(pk=work_id).exists():
+    works = Work.objects.safe_for(viewer) if viewer is not None else Work.objects.filter(nsfw=False)
+    if not works.filter(pk=work_id).exists():
         raise RatingError(_("there is no work with id %(id)s") % {"id": work_id})
 
 
@@ -41,7 +44,7 @@ def rate_work(user, work_id: int, choice: str) -> Rating:
     An INSERT ... ON CONFLICT DO UPDATE, so simultaneous clicks on the same work can
     neither create two ratings nor fail: the last one wins.
     """
-    check_rating(work_id, choice)
+    check_rating(work_id, choice, user)
     with transaction.atomic():
         Rating.objects.bulk_create(
             [Rating(user=user, work_id=work_id, choice=choice, date=timezone.now())],

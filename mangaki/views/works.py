@@ -160,7 +160,7 @@ def rate(request, pk: int):
         else:
             rate_work(request.user, pk, choice)
     except RatingError as exc:
-        if not Work.objects.filter(pk=pk).exists():
+        if not Work.objects.safe_for(request.user).filter(pk=pk).exists():
             raise Http404(str(exc)) from exc
         return HttpResponseBadRequest(str(exc))
     if choice != "clear":
