@@ -35,7 +35,7 @@ def test_a_burst_gets_exactly_the_limit_then_a_retry_after(db):
 
 def test_the_previous_window_still_counts_as_it_slides_out(db, monkeypatch):
     now = [60 * 16_667 + 20.0]  # 20 s into a minute window
-    monkeypatch.setattr(limiter.time, "time", lambda: now[0])
+    monkeypatch.setattr(limiter, "clock", lambda: now[0])
     for _ in range(10):
         assert limiter.hit("test", "slider", "10/minute").allowed
     now[0] += 60  # 20 s into the next window: 2/3 of the previous one still weighs
