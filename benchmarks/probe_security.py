@@ -3,14 +3,15 @@
 Point it at a site served the production way (gunicorn, DEBUG off, PostgreSQL and Redis)
 with a member's password and an API token, and it measures, over real HTTP:
 
-- ``spoof``: anonymous requests, each with a random ``X-Forwarded-For``: how many pass;
-- ``parallel``: many clients at once with one token: how many pass, against the limit;
-- ``guess``: wrong passwords on the login pages, then the right one;
-- ``bad-tokens``: invalid API tokens in a row;
+- ``headers``: the security headers of a page and of ``/api/v1/me/profile``;
 - ``malformed``: deep JSON, NUL bytes, long URLs: every status (a 5xx is a failure);
-- ``big-body``: a 40 MB JSON body: the status and how long the server took to answer;
+- ``big-body``: a 40 MB JSON body: the status, how much was sent before the server
+  answered and closed, and how long it took;
+- ``spoof``: anonymous requests, each with a random ``X-Forwarded-For``: how many pass;
 - ``pages``: bursts of deck posts and search suggestions;
-- ``headers``: the security headers of a page and of ``/api/v1/me/profile``.
+- ``guess``: wrong passwords on the login pages, then the right one;
+- ``parallel``: many clients at once with one token: how many pass, against the limit;
+- ``bad-tokens``: invalid API tokens in a row.
 
 The probe uses only the standard library. Example::
 
@@ -246,15 +247,17 @@ def headers(base, token):
     }
 
 
+# In this order: the token's own budget is spent by "parallel", and "bad-tokens" makes the
+# probe's address refuse tokens for a while, so what uses the token runs first.
 PROBES = {
-    "spoof": lambda a: spoof(a.url),
-    "parallel": lambda a: parallel(a.url, a.token),
-    "guess": lambda a: guess(a.url, a.user, a.password, a.admin),
-    "bad-tokens": lambda a: bad_tokens(a.url),
+    "headers": lambda a: headers(a.url, a.token),
     "malformed": lambda a: malformed(a.url, a.token),
     "big-body": lambda a: big_body(a.url, a.token),
+    "spoof": lambda a: spoof(a.url),
     "pages": lambda a: pages(a.url),
-    "headers": lambda a: headers(a.url, a.token),
+    "guess": lambda a: guess(a.url, a.user, a.password, a.admin),
+    "parallel": lambda a: parallel(a.url, a.token),
+    "bad-tokens": lambda a: bad_tokens(a.url),
 }
 
 
