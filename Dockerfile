@@ -23,4 +23,4 @@ COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 USER mangaki
 EXPOSE 8000
-CMD ["gunicorn", "mangaki.wsgi:application", "-c", "deploy/gunicorn.conf.py"]
+CMD ["gunicorn", "mangaki.wsgi:application", "-c", "gunicorn.conf.py"]

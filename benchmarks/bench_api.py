@@ -75,6 +75,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as folder:
         os.environ["MANGAKI_VAR_DIR"] = folder
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+        # With DATABASE_URL on a server and DEBUG off the settings require a SECRET_KEY.
+        os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret-0123456789abcdefghij")
         import django
 
         django.setup()

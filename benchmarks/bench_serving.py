@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
+# A database server without DEBUG needs a SECRET_KEY; this one signs nothing that matters.
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret-0123456789abcdefghijklmnop")
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -228,7 +228,7 @@ class Site:
         self._spawn(
             "web",
             [str(bin_dir / "gunicorn"), "mangaki.wsgi:application", "-c",
-             "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.web_port}",
+             "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.web_port}",
              "--workers", str(workers), "--threads", str(threads)],
         )  # fmt: skip
         wait_until(lambda: self.get("/livez")[0] == 200, 90, "gunicorn", self.folder)

@@ -14,6 +14,7 @@ from mangaki.models import (
     WorkTitle,
 )
 from mangaki.models.catalog import PosterStatus
+from mangaki.security.urls import safe_poster_url
 from mangaki.tasks.counters import recount_later
 
 
@@ -32,7 +33,7 @@ class TaggedWorkInline(admin.TabularInline):
 
 
 def poster_thumbnail(work: Work, height: int = 60) -> str:
-    url = work.poster.url if work.poster else work.poster_url
+    url = work.poster.url if work.poster else safe_poster_url(work.poster_url)
     if not url:
         return "—"
     return format_html('<img src="{}" alt="" style="height:{}px;border-radius:3px">', url, height)

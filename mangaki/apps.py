@@ -7,3 +7,4 @@ class MangakiConfig(AppConfig):
 
     def ready(self) -> None:
         from . import language, signals  # noqa: F401  (connect their signal handlers)
+        from .security import logins  # noqa: F401  (counts failed sign-ins)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -79,6 +80,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_map(
+    name: str, default: dict[str, str], check: Callable[[str], object] | None = None
+) -> dict[str, str]:
+    """``default`` updated from ``name=value`` pairs separated by commas; only the keys of
+    ``default`` are accepted, and ``check`` (if given) must accept each value.
+
+    Example::
+
+        >>> os.environ["MANGAKI_EXAMPLE"] = "deck=30/minute"
+        >>> env_map("MANGAKI_EXAMPLE", {"deck": "60/minute", "suggest": "120/minute"})
+        {'deck': '30/minute', 'suggest': '120/minute'}
+    """
+    values = dict(default)
+    raw = env_str(name)
+    if not raw:
+        return values
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in default:
+            raise ImproperlyConfiguredEnv(
+                f"{name}: {part!r} is not one of {', '.join(sorted(default))} = value"
+            )
+        if check is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise ImproperlyConfiguredEnv(f"{name}: {key}: {exc}") from None
+        values[key] = value
+    return values
 
 
 def env_url(name: str, schemes: tuple[str, ...]) -> str | None:

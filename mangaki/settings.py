@@ -5,19 +5,31 @@ With nothing set, the site runs on the *embedded default*: an SQLite file and me
 git-ignored file. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from mangaki.env import env_bool, env_float, env_int, env_list, env_str, env_url, local_secret
+from mangaki.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_url,
+    local_secret,
+)
+from mangaki.security.rates import Rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MANGAKI_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or local_secret(VAR_DIR / ".secret_key")
+SECRET_KEY = env_str("SECRET_KEY") or ""  # required in production: see the database below
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -39,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: refuses oversized bodies, long URLs and NUL bytes.
+    "mangaki.security.middleware.RequestGuardMiddleware",
+    "mangaki.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +111,16 @@ else:
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if not SECRET_KEY:
+    if IS_POSTGRES and not DEBUG:
+        # A generated key differs between hosts and restarts: sessions and password-reset
+        # links would break, and nobody would have chosen or guarded it.
+        raise ImproperlyConfiguredEnv(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DATABASE_URL names a database "
+            "server and DEBUG is off; for example: "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY = local_secret(VAR_DIR / ".secret_key")  # the embedded default only
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------
@@ -201,6 +226,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day
+
+# Password-reset mail: SMTP when EMAIL_HOST is set, else printed on the console (the
+# embedded default: the demo's operator reads the link in the server's output).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mangaki <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -229,10 +270,71 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Security (docs/security.md) ------------------------------------------------------
+# Behind HTTPS: secure cookies, redirect plain HTTP, and HSTS once HTTPS is known to work.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header a TLS-terminating proxy sets to say the browser used HTTPS, e.g.
+# X-Forwarded-Proto; only behind a proxy that always sets (or strips) it.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Posters come from anywhere on the web (https); scripts and styles only from this site.
+# Styles allow inline attributes for the admin's and Swagger UI's markup; scripts do not.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; connect-src 'self'; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# How many proxies of ours stand between clients and the site, each appending to
+# X-Forwarded-For. 0: reached directly, X-Forwarded-For is ignored (anyone can write it).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+
+# Request sizes, refused with 413 from the Content-Length header before the body is read.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 21 * 1024 * 1024, minimum=1024)
+MAX_URL_BYTES = env_int("MAX_URL_BYTES", 4096, minimum=256)
+
+# Rate limits (mangaki.security.limiter): counted per signed-in person, else per address.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "mangaki") + ":limit"
+RATE_LIMITS = env_map(
+    "RATE_LIMITS",
+    {
+        "login_account_address": "5/15m",  # failed sign-ins on one account from one address
+        "login_address": "30/15m",  # failed sign-ins from one address, any account
+        "login_account": "100/h",  # failed sign-ins on one account, from anywhere
+        "bad_token": "20/minute",  # invalid API tokens from one address
+        "signup": "10/h",
+        "password_reset": "5/h",
+        "deck": "60/minute",  # ratings and undos from the deck
+        "rate": "60/minute",  # ratings from a work page
+        "suggest": "120/minute",  # search suggestions while typing
+        "import_upload": "10/h",
+        "import_preview": "10/minute",
+    },
+    check=Rate.parse,
+)
+# Imports confirmed and not finished, per person, at any time.
+LIST_IMPORTS_AT_ONCE = env_int("LIST_IMPORTS_AT_ONCE", 1, minimum=1)
+
+# The poster fetcher connects to public addresses on ports 80 and 443 only; an operator
+# may allow an internal mirror (networks such as 10.1.2.0/24) and other ports.
+try:
+    POSTER_FETCH_ALLOWED_NETWORKS = [
+        str(ipaddress.ip_network(network, strict=False))
+        for network in env_list("POSTER_FETCH_ALLOWED_NETWORKS", [])
+    ]
+    POSTER_FETCH_ALLOWED_PORTS = [int(p) for p in env_list("POSTER_FETCH_ALLOWED_PORTS", [])]
+except ValueError as exc:
+    raise ImproperlyConfiguredEnv(f"POSTER_FETCH_ALLOWED_PORTS/NETWORKS: {exc}") from None
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated client gets 401 with a WWW-Authenticate header.
@@ -242,7 +344,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mangaki.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "mangaki.api.throttles.AnonymousRateThrottle",
         "mangaki.api.throttles.PersonRateThrottle",
@@ -251,11 +353,18 @@ REST_FRAMEWORK = {
         "anon": env_str("API_ANON_RATE", "60/minute"),
         "user": env_str("API_USER_RATE", "600/minute"),
     },
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "mangaki.api.pagination.PagePagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "mangaki.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "mangaki.api.schema.AutoSchema",
 }
+for _name in ("API_ANON_RATE", "API_USER_RATE"):
+    try:
+        Rate.parse(env_str(_name, "1/minute"))
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(f"{_name}: {exc}") from None
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mangaki API",
     "DESCRIPTION": "Anime and manga ratings, rankings and explained recommendations.",

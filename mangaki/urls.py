@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from mangaki import language
+from mangaki.security.logins import guarded
 from mangaki.views import (
     account,
     accounts,
@@ -44,9 +45,26 @@ urlpatterns = [
     ),
     path("u/<str:username>/", profile.profile, name="profile"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/login/", guarded(accounts.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("account/", account.settings, name="account"),
+    path("account/email/", account.change_email, name="account-email"),
     path("account/export/", account.export_all, name="account-export"),
     path("account/export/<slug:category>.xml", account.export_mal, name="account-export-mal"),
     path("account/delete/", account.delete, name="account-delete"),
@@ -60,6 +78,8 @@ urlpatterns = [
     path("admin/dashboard/", dashboard.dashboard, name="dashboard"),
     path("admin/dashboard/retrain/", dashboard.retrain, name="dashboard-retrain"),
     path("admin/dashboard/rollback/", dashboard.rollback, name="dashboard-rollback"),
+    # The admin's login, behind the same lockout as the site's (matched before admin/).
+    path("admin/login/", guarded(admin.site.login)),
     path("admin/", admin.site.urls),
     path("<slug:category>/", works.work_list, name="work-list"),
 ]

@@ -14,9 +14,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True  # the hook below saves the profile, not the user
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def research_ok(user, create, extracted, **kwargs):
+        # The tests' actors consent to research use; a new account starts without consent.
+        if create:
+            user.profile.research_ok = True if extracted is None else extracted
+            user.profile.save(update_fields=["research_ok"])
 
 
 class WorkFactory(factory.django.DjangoModelFactory):

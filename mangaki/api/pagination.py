@@ -20,6 +20,16 @@ class PagePagination(PageNumberPagination):
             )
         return int(raw)
 
+    def get_page_number(self, request, paginator):
+        # DRF reads "?page=" as the first page and "?page=last" as the last; the schema
+        # promises a whole number from 1, so anything else is invalid.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({"page": ["Give a whole number from 1."]})
+        return int(raw)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

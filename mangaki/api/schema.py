@@ -6,8 +6,9 @@ from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from mangaki.api.serializers import ErrorSerializer
 
 # 400 bad input, 401 no/invalid token, 403 CSRF or forbidden, 404 unknown object,
-# 429 throttled: any operation may answer these, always in the ErrorSerializer shape.
-ERROR_CODES = ("400", "401", "403", "404", "405", "406", "415", "429")
+# 413 body too large, 414 address too long, 429 throttled: any operation may answer these,
+# always in the ErrorSerializer shape.
+ERROR_CODES = ("400", "401", "403", "404", "405", "406", "413", "414", "415", "429")
 
 
 class AutoSchema(BaseAutoSchema):

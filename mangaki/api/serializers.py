@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from mangaki.choices import Choice
 from mangaki.models import Profile, Rating, Work, WorkType
+from mangaki.security.urls import safe_poster_url
 
 MAX_ID = 2**63 - 1  # the database's integer range: larger ids are invalid, not a crash
 MAX_BULK = 1000
@@ -65,7 +66,8 @@ class PosterField(serializers.Field):
             request = self.context.get("request")
             url = work.poster.url
             return request.build_absolute_uri(url) if request is not None else url
-        return work.poster_url or None
+        # Checked again here: rows written before import-time checks existed, or by hand.
+        return safe_poster_url(work.poster_url) or None
 
 
 class WorkSummarySerializer(serializers.ModelSerializer):

@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from mangaki.models import Category, TaggedWork, TagSource, Work, WorkTitle
+from mangaki.security.urls import clean_poster_url
 from mangaki.services.tags import TagCache
 from mangaki.text import normalize_title
 
-from .records import ImportReport, WorkRecord
+from .records import ImportProblem, ImportReport, WorkRecord
 
 # Fields an import owns; anything else on a work (posters, counters) is left alone.
 IMPORTED_FIELDS = [
@@ -47,6 +48,15 @@ class CatalogWriter:
                 self.categories[record.category] = Category.objects.get_or_create(
                     slug=record.category, defaults={"name": record.category.title()}
                 )[0]
+        for record in records:
+            # A poster URL reaches pages and the API: only a plain http(s) URL is kept.
+            try:
+                record.poster_url = clean_poster_url(record.poster_url)
+            except ValueError as error:
+                self.report.problems.append(
+                    ImportProblem(record.location, f"{error}; the work is imported without it")
+                )
+                record.poster_url = ""
         with transaction.atomic():
             works = self._match(records)
             to_create, to_update = [], []
@@ -99,7 +109,7 @@ class CatalogWriter:
             "anidb_id": record.anidb_id,
             "external_score": record.external_score,
             "external_members": record.external_members,
-            "poster_url": record.poster_url[:500],
+            "poster_url": record.poster_url,
         }
 
     def _match(self, records: list[WorkRecord]) -> list[Work | None]:

@@ -13,7 +13,10 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +31,10 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 # Actions of a plan row, in display order; "keep" is an existing, different rating left alone.
 ACTIONS = ("create", "change", "unchanged", "keep", "skip", "duplicate", "unmatched")
+
+
+class ImportBusy(Exception):
+    """The person already has as many confirmed imports running as allowed."""
 
 
 @dataclass
@@ -119,17 +126,36 @@ def build_plan(user, entries: Sequence[Entry], mapping: Mapping, overwrite: bool
 
 
 def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -> None:
-    """Store the chosen options and queue the import task (inline without a broker)."""
+    """Store the chosen options and queue the import task (inline without a broker);
+    ImportBusy if the person already has ``LIST_IMPORTS_AT_ONCE`` imports running."""
     from mangaki.tasks.imports import run_list_import
     from mangaki.tasks.queueing import queue
 
-    list_import.options = {
-        **list_import.options,
-        "mapping": mapping.to_dict(),
-        "overwrite": overwrite,
-    }
-    list_import.status = ListImport.Status.QUEUED
-    list_import.save(update_fields=["options", "status"])
+    now = timezone.now()
+    # An import confirmed longer ago than the task's time limit died with its worker.
+    recent = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    with transaction.atomic():
+        # The person's row is the lock: two confirmations at once queue one import only.
+        get_user_model().objects.select_for_update().filter(pk=list_import.user_id).first()
+        running = (
+            ListImport.objects.filter(
+                user_id=list_import.user_id,
+                status__in=[ListImport.Status.QUEUED, ListImport.Status.RUNNING],
+                started_at__gte=recent,
+            )
+            .exclude(pk=list_import.pk)
+            .count()
+        )
+        if running >= settings.LIST_IMPORTS_AT_ONCE:
+            raise ImportBusy
+        list_import.options = {
+            **list_import.options,
+            "mapping": mapping.to_dict(),
+            "overwrite": overwrite,
+        }
+        list_import.status = ListImport.Status.QUEUED
+        list_import.started_at = now
+        list_import.save(update_fields=["options", "status", "started_at"])
     pk = list_import.pk
     # "queued" is recorded: if the broker is away, beat's recovery queues it later.
     transaction.on_commit(lambda: queue(run_list_import, pk))

@@ -9,9 +9,11 @@ class Profile(models.Model):
     )
     nsfw_ok = models.BooleanField(_("show adult works"), default=False)
     is_shared = models.BooleanField(_("public profile"), default=False)
+    # Consent is opt-in: a new account starts without it (the demo's simulated users and
+    # the tests' actors say so explicitly).
     research_ok = models.BooleanField(
         _("my ratings may train the recommender"),
-        default=True,
+        default=False,
         help_text=_("Turn off to keep your ratings out of model training and dataset exports."),
     )
     language = models.CharField(

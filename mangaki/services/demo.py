@@ -132,11 +132,12 @@ def seed_demo(n_users: int = 300, seed: int = 42, category: str = "anime") -> De
             account.set_unusable_password()
         User.objects.bulk_create(accounts, batch_size=1000)
         accounts = list(User.objects.filter(username__in=names).order_by("username"))
+        # Simulated people: their ratings exist to train the demo's model.
         Profile.objects.bulk_create(
-            [Profile(user=a, is_demo=True, is_shared=True) for a in accounts],
+            [Profile(user=a, is_demo=True, is_shared=True, research_ok=True) for a in accounts],
             update_conflicts=True,
             unique_fields=["user"],
-            update_fields=["is_demo", "is_shared"],
+            update_fields=["is_demo", "is_shared", "research_ok"],
         )
         Rating.objects.bulk_create(
             [

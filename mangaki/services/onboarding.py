@@ -12,7 +12,7 @@ from collections.abc import MutableMapping
 from django.utils.translation import gettext
 
 from mangaki.models import Work
-from mangaki.services.ratings import RatingError, check_rating, rate_many
+from mangaki.services.ratings import RatingError, add_missing_ratings, check_rating
 
 SESSION_KEY = "onboarding_ratings"
 #: Ratings after which a visitor's recommendations start to mean something.
@@ -57,18 +57,21 @@ def undo_in_session(session: MutableMapping) -> int | None:
     return work_id
 
 
-def claim(session: MutableMapping, user) -> int:
+def claim(session: MutableMapping, user) -> tuple[int, int]:
     """Move the session's ratings into ``user``'s account (at sign-up or log-in) and empty
-    the session list. Works deleted meanwhile are dropped. Returns how many were saved.
+    the session list. The account's own ratings win: a work it already rated keeps that
+    rating (the visit may be someone else's in a shared browser), and only the works it
+    has not rated are added, as a list import does by default. Works deleted meanwhile are
+    dropped. Returns (ratings added, visit ratings left out because the account had one).
 
     Example::
 
-        claim(request.session, request.user)  # -> 10
+        claim(request.session, request.user)  # -> (8, 2)
     """
     pairs = session_ratings(session)
     if not pairs:
-        return 0
+        return 0, 0
     known = set(Work.objects.filter(pk__in=[w for w, _ in pairs]).values_list("pk", flat=True))
-    saved = rate_many(user, [(w, c) for w, c in pairs if w in known])
+    added = add_missing_ratings(user, [(w, c) for w, c in pairs if w in known])
     session.pop(SESSION_KEY, None)
-    return saved
+    return added, len({w for w, _ in pairs if w in known}) - added

@@ -2,9 +2,11 @@
 
 Each download has a timeout and a size limit, must announce an image content type and
 pass Pillow's verification; server errors and timeouts are retried with exponential
-backoff, and requests to one host are spaced by a politeness delay. A refused poster
-records its reason in ``Work.poster_error`` and is not tried again by the batch job.
-Saving ``Work.poster`` queues tagging (mangaki.signals).
+backoff, and requests to one host are spaced by a politeness delay. The URL comes from a
+catalogue file, so it goes through :mod:`mangaki.security.outbound`: public addresses on
+the web's ports only, checked again at each redirect. A refused poster records its reason
+in ``Work.poster_error`` and is not tried again by the batch job. Saving ``Work.poster``
+queues tagging (mangaki.signals).
 
 Example::
 
@@ -14,12 +16,11 @@ Example::
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
 from mangaki.models import Work
+from mangaki.security.outbound import BlockedURL, open_url
 
 logger = logging.getLogger(__name__)
 
@@ -71,27 +73,47 @@ class _HostClock:
 HOSTS = _HostClock()
 
 
+def _read(response, policy: FetchPolicy) -> bytes:
+    """The body, up to ``max_bytes + 1``, within the timeout as a whole (a server sending a
+    byte now and then would otherwise hold the fetcher for hours)."""
+    deadline = time.monotonic() + policy.timeout
+    chunks, size = [], 0
+    while size <= policy.max_bytes:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the download took longer than the timeout")
+        chunk = response.read(min(65536, policy.max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def download(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
     """(image bytes, file extension) of one URL, or PosterError."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise PosterError(f"unsupported URL scheme in {url!r}")
     HOSTS.wait(urlsplit(url).netloc, policy.host_delay)
-    request = urllib.request.Request(url, headers={"User-Agent": policy.user_agent})  # noqa: S310 (scheme checked)
     try:
-        with urllib.request.urlopen(request, timeout=policy.timeout) as response:  # noqa: S310
+        with open_url(
+            url, timeout=policy.timeout, headers={"User-Agent": policy.user_agent}
+        ) as response:
+            if not 200 <= response.status < 300:
+                raise PosterError(
+                    f"HTTP {response.status}",
+                    transient=response.status >= 500 or response.status == 429,
+                )
             kind = response.headers.get_content_type()
             if not kind.startswith("image/"):
                 raise PosterError(f"not an image: content type {kind}")
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > policy.max_bytes:
                 raise PosterError(f"too big: {int(length)} bytes")
-            data = response.read(policy.max_bytes + 1)
-    except urllib.error.HTTPError as error:
-        raise PosterError(
-            f"HTTP {error.code}", transient=error.code >= 500 or error.code == 429
-        ) from None
-    except (TimeoutError, urllib.error.URLError, ConnectionError) as error:
-        raise PosterError(f"network: {getattr(error, 'reason', error)}", transient=True) from None
+            data = _read(response, policy)
+    except BlockedURL as error:
+        raise PosterError(f"refused: {error}") from None
+    except (OSError, http.client.HTTPException) as error:  # timeouts, resets, bad replies
+        raise PosterError(f"network: {error}", transient=True) from None
     if len(data) > policy.max_bytes:
         raise PosterError(f"too big: more than {policy.max_bytes} bytes")
     try:

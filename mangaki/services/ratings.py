@@ -24,14 +24,17 @@ def _after_change(work_ids: list[int]) -> None:
     transaction.on_commit(lambda: recount_later(work_ids))
 
 
-def check_rating(work_id: int, choice: str) -> None:
-    """Raise RatingError (translated) unless ``choice`` is a choice and the work exists."""
+def check_rating(work_id: int, choice: str, viewer=None) -> None:
+    """Raise RatingError (translated) unless ``choice`` is a choice and the work exists
+    for ``viewer``: an adult work hidden from them (no ``nsfw_ok``) does not, as on its
+    page. Without a viewer (a visitor), adult works are hidden."""
     if choice not in Choice.values:
         raise RatingError(
             _("unknown choice %(choice)r; expected one of %(choices)s")
             % {"choice": choice, "choices": ", ".join(Choice.values)}
         )
-    if not Work.objects.filter(pk=work_id).exists():
+    works = Work.objects.safe_for(viewer) if viewer is not None else Work.objects.filter(nsfw=False)
+    if not works.filter(pk=work_id).exists():
         raise RatingError(_("there is no work with id %(id)s") % {"id": work_id})
 
 
@@ -41,7 +44,7 @@ def rate_work(user, work_id: int, choice: str) -> Rating:
     An INSERT ... ON CONFLICT DO UPDATE, so simultaneous clicks on the same work can
     neither create two ratings nor fail: the last one wins.
     """
-    check_rating(work_id, choice)
+    check_rating(work_id, choice, user)
     with transaction.atomic():
         Rating.objects.bulk_create(
             [Rating(user=user, work_id=work_id, choice=choice, date=timezone.now())],
@@ -76,6 +79,32 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
         )
         _after_change(sorted(pairs))
     return len(pairs)
+
+
+def add_missing_ratings(user, ratings: Iterable[tuple[int, str]]) -> int:
+    """Add the (work_id, choice) pairs of works ``user`` has not rated; a rating the
+    account already has is never changed, even one written meanwhile by a concurrent
+    request (the insert skips conflicts). Returns how many were added."""
+    pairs = dict(ratings)  # the last choice for a work wins
+    bad = sorted({c for c in pairs.values() if c not in Choice.values})
+    if bad:
+        raise RatingError(_("unknown choice(s): %(choices)s") % {"choices": ", ".join(bad)})
+    now = timezone.now()
+    with transaction.atomic():
+        rated = set(
+            Rating.objects.filter(user=user, work_id__in=list(pairs)).values_list(
+                "work_id", flat=True
+            )
+        )
+        new = {w: c for w, c in pairs.items() if w not in rated}
+        Rating.objects.bulk_create(
+            [Rating(user=user, work_id=w, choice=c, date=now) for w, c in new.items()],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        if new:
+            _after_change(user.pk, sorted(new))
+    return len(new)
 
 
 def remove_rating(user, work_id: int) -> bool:

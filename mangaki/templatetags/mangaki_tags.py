@@ -3,17 +3,20 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from mangaki.security.urls import safe_poster_url
+
 register = template.Library()
 
 
 @register.simple_tag
 def poster(work, css_class="poster"):
-    """The work's poster, falling back to a generated placeholder if missing or broken."""
+    """The work's poster, falling back to a generated placeholder if missing or broken:
+    static/js/posters.js swaps a poster that fails to load for ``data-fallback`` (no
+    inline handler, which the Content-Security-Policy forbids)."""
     placeholder = static("img/poster-placeholder.svg")
-    url = work.poster.url if work.poster else (work.poster_url or placeholder)
+    url = work.poster.url if work.poster else (safe_poster_url(work.poster_url) or placeholder)
     return format_html(
-        '<img class="{}" src="{}" alt="{}" loading="lazy" '
-        "onerror=\"this.onerror=null;this.src='{}'\">",
+        '<img class="{}" src="{}" alt="{}" loading="lazy" data-fallback="{}">',
         css_class,
         url,
         _("Poster of %(title)s") % {"title": work.title},

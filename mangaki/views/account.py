@@ -1,4 +1,4 @@
-"""The /account/ pages: consent settings, data export, account deletion."""
+"""The /account/ pages: consent settings, e-mail address, data export, account deletion."""
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from mangaki.language import remember_language
 from mangaki.lists.export import export_mal_xml, export_zip
@@ -20,6 +22,29 @@ class ConsentForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ["nsfw_ok", "is_shared", "research_ok", "language"]
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address"),
+        required=False,
+        help_text=gettext_lazy("Only to reset your password if you forget it. Empty: none."),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        widget=forms.PasswordInput,
+        help_text=gettext_lazy("Whoever can change the address can reset the password."),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
 
 
 class DeleteForm(forms.Form):
@@ -39,7 +64,19 @@ class DeleteForm(forms.Form):
         return password
 
 
+def _settings_page(request, form, email_form=None):
+    imports = ListImport.objects.filter(user=request.user).defer("entries")[:10]
+    email_form = email_form or EmailForm(request.user, initial={"email": request.user.email})
+    return render(
+        request,
+        "mangaki/account/settings.html",
+        {"form": form, "imports": imports, "email_form": email_form},
+        status=400 if form.errors or email_form.errors else 200,
+    )
+
+
 @login_required
+@never_cache
 def settings(request):
     form = ConsentForm(request.POST or None, instance=request.user.profile)
     if request.method == "POST" and form.is_valid():
@@ -51,8 +88,19 @@ def settings(request):
         if "language" in form.changed_data:
             remember_language(response, profile.language)
         return response
-    imports = ListImport.objects.filter(user=request.user).defer("entries")[:10]
-    return render(request, "mangaki/account/settings.html", {"form": form, "imports": imports})
+    return _settings_page(request, form)
+
+
+@login_required
+@require_POST
+def change_email(request):
+    form = EmailForm(request.user, request.POST)
+    if not form.is_valid():
+        return _settings_page(request, ConsentForm(instance=request.user.profile), form)
+    request.user.email = form.cleaned_data["email"]
+    request.user.save(update_fields=["email"])
+    messages.success(request, _("Your e-mail address is saved."))
+    return redirect("account")
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from mangaki.choices import SHORTCUTS, Choice
 from mangaki.models import Category, Work
+from mangaki.security.pages import limited
 from mangaki.services.decks import DECK_SLOTS, deck
 from mangaki.services.onboarding import (
     ENOUGH,
@@ -78,6 +79,7 @@ def deck_page(request, category: str):
 
 
 @require_POST
+@limited("deck")
 def rate(request, category: str):
     category_obj = get_object_or_404(Category, slug=category)
     try:
@@ -98,6 +100,7 @@ def rate(request, category: str):
 
 
 @require_POST
+@limited("deck")
 def undo(request, category: str):
     """Take back the latest rating made from the deck and show that card again."""
     category_obj = get_object_or_404(Category, slug=category)

@@ -1,4 +1,9 @@
-"""List import pages: upload, preview with an adjustable mapping, progress."""
+"""List import pages: upload, preview with an adjustable mapping, progress.
+
+Uploads and preview renders (which match every entry against the catalogue) are capped per
+person (``RATE_LIMITS``), and one person has at most ``LIST_IMPORTS_AT_ONCE`` confirmed
+imports running at a time.
+"""
 
 from django import forms
 from django.conf import settings
@@ -11,8 +16,16 @@ from django.utils.translation import gettext_lazy
 from mangaki.choices import Choice
 from mangaki.lists.mapping import BY_SCORE, CHOICES, SKIP, Mapping
 from mangaki.lists.parsers import MAX_BYTES, ListFormatError
-from mangaki.lists.service import build_plan, confirm_import, create_import, parsed_entries
+from mangaki.lists.service import (
+    ImportBusy,
+    build_plan,
+    confirm_import,
+    create_import,
+    parsed_entries,
+)
 from mangaki.models import ListImport
+from mangaki.security.middleware import accepts_upload
+from mangaki.security.pages import check, limited, too_many
 
 PREVIEW_ROWS = 200
 # Display names only: the forms and the stored options keep the machine values.
@@ -68,6 +81,8 @@ class MappingForm(forms.Form):
 
 
 @login_required
+@accepts_upload
+@limited("import_upload")
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     error = None
@@ -107,17 +122,25 @@ def preview(request, pk: int):
     form = MappingForm(request.POST or None, initial=initial)
     mapping = Mapping.from_dict(initial)
     overwrite = bool(initial["overwrite"])
+    busy = None
     if request.method == "POST" and form.is_valid():
         mapping, overwrite = form.cleaned_data["mapping"], form.cleaned_data["overwrite"]
         if "confirm" in request.POST:
-            confirm_import(list_import, mapping, overwrite)
-            return redirect("list-import", list_import.pk)
+            try:
+                confirm_import(list_import, mapping, overwrite)
+            except ImportBusy:
+                busy = _("Another import of yours is running: confirm this one when it is done.")
+            else:
+                return redirect("list-import", list_import.pk)
         list_import.options = {
             **list_import.options,
             "mapping": mapping.to_dict(),
             "overwrite": overwrite,
         }
         list_import.save(update_fields=["options"])
+    decision = check(request, "import_preview")  # matching a long list costs seconds of CPU
+    if not decision.allowed:
+        return too_many(request, decision)
     plan = build_plan(request.user, parsed_entries(list_import), mapping, overwrite)
     sections = [
         (
@@ -138,8 +161,9 @@ def preview(request, pk: int):
             "favorite_min": plan.mapping.favorite_min,
             "choice_labels": CHOICE_LABELS,
             "match_labels": MATCH_LABELS,
+            "busy": busy,
         },
-        status=400 if form.errors else 200,
+        status=409 if busy else 400 if form.errors else 200,
     )
 
 

@@ -4,11 +4,14 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from mangaki.models import Work
+from mangaki.security.pages import limited
+from mangaki.security.urls import safe_poster_url
 
 SUGGESTIONS = 8
 
 
 @require_GET
+@limited("suggest", methods=("GET",))
 def suggest(request):
     """Up to eight works for ``?q=`` (optionally within ``?category=``), best match first,
     each saying which alternative title matched when that is what was found."""
@@ -39,5 +42,5 @@ def _suggestion(work: Work) -> dict:
         "category_name": work.category.name,
         "url": work.get_absolute_url(),
         # None when the work has no poster: the script shows the placeholder.
-        "poster": work.poster.url if work.poster else work.poster_url or None,
+        "poster": work.poster.url if work.poster else safe_poster_url(work.poster_url) or None,
     }

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mangaki.models import ApiToken
@@ -12,6 +13,7 @@ MAX_TOKENS = 20
 
 
 @login_required
+@never_cache  # a new key appears in this page once: no cache or history may keep it
 def tokens(request):
     new_key = None
     error = None

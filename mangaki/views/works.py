@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from mangaki.choices import SHORTCUTS, Choice
 from mangaki.models import Category, Rating, TaggedWork, Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.security.pages import limited
 from mangaki.services.ratings import RatingError, rate_work, remove_rating
 from mangaki.services.similar import neighbours
 
@@ -150,6 +151,7 @@ def _chart(distribution) -> dict:
 
 @login_required
 @require_POST
+@limited("rate")
 def rate(request, pk: int):
     choice = request.POST.get("choice", "")
     try:
@@ -158,7 +160,7 @@ def rate(request, pk: int):
         else:
             rate_work(request.user, pk, choice)
     except RatingError as exc:
-        if not Work.objects.filter(pk=pk).exists():
+        if not Work.objects.safe_for(request.user).filter(pk=pk).exists():
             raise Http404(str(exc)) from exc
         return HttpResponseBadRequest(str(exc))
     if choice != "clear":

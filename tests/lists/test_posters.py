@@ -56,13 +56,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
+def server(settings):
     if not POSTERS.is_dir():
         pytest.skip("../shared/data/posters is not present")
     _Handler.hits = {}
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    # The fetcher refuses internal addresses unless the operator allows them: this local
+    # server stands for an allowed image mirror.
+    settings.POSTER_FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.POSTER_FETCH_ALLOWED_PORTS = [httpd.server_address[1]]
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()

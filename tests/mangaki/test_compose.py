@@ -15,8 +15,8 @@ def test_compose_runs_web_worker_beat_postgres_and_redis():
     assert services["proxy"]["ports"] == ["8000:80"] and "ports" not in services["web"]
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "server web:8000" in nginx and "keepalive_timeout 30s" in nginx
-    gunicorn = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
-    assert 'os.environ.get("WEB_KEEPALIVE", "65")' in gunicorn
+    gunicorn = (ROOT / "gunicorn.conf.py").read_text()
+    assert 'env_int("WEB_KEEPALIVE", 65, minimum=1)' in gunicorn
     assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["web"]["command"][0] == "gunicorn"

@@ -139,7 +139,8 @@ def test_sign_up_log_out_and_log_in(client, db):
     assert client.get(reverse("home")).context["user"].username == "dora"
     from django.contrib.auth import get_user_model
 
-    assert get_user_model().objects.get(username="dora").profile.research_ok is True
+    # Research consent is opt-in: the box was not ticked.
+    assert get_user_model().objects.get(username="dora").profile.research_ok is False
 
 
 def test_missing_posters_fall_back_to_a_placeholder(client, db):

@@ -1,6 +1,9 @@
 """The caller's own ratings: list, read, idempotent upsert, removal, bulk upsert.
 
 Writes go through mangaki.services.ratings only (atomic upsert, counters, cache version).
+One rule for adult works: a work hidden from the caller (no ``nsfw_ok``) does not exist
+for them, so rating it answers 404 like ``GET /works/<id>``. Removing one's own rating
+always works, and is idempotent: removing a rating that is not there answers 204 too.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -66,7 +69,7 @@ class MyRating(APIView):
     def put(self, request, work_id: int):
         serializer = RatingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not Work.objects.filter(pk=work_id).exists():
+        if not Work.objects.safe_for(request.user).filter(pk=work_id).exists():
             raise NotFound(f"There is no work with id {work_id}.")
         try:
             rate_work(request.user, work_id, serializer.validated_data["choice"])
@@ -74,10 +77,17 @@ class MyRating(APIView):
             raise NotFound(str(exc)) from exc
         return Response(RatingSerializer(self._rating(work_id), context={"request": request}).data)
 
-    @extend_schema(tags=["ratings"], responses={204: None})
+    @extend_schema(
+        tags=["ratings"],
+        responses={204: None},
+        description="Remove your rating; idempotent: 204 also when there was none.",
+    )
     def delete(self, request, work_id: int):
-        if not remove_rating(request.user, work_id):
-            raise NotFound("You have not rated this work.")
+        if (
+            not remove_rating(request.user, work_id)
+            and not Work.objects.filter(pk=work_id).exists()
+        ):
+            raise NotFound(f"There is no work with id {work_id}.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -96,7 +106,11 @@ class MyRatingBulk(APIView):
         items = BulkRatingItemSerializer(data=request.data, many=True, max_length=MAX_BULK)
         items.is_valid(raise_exception=True)
         pairs = [(item["work"], item["choice"]) for item in items.validated_data]
-        known = set(Work.objects.filter(pk__in={w for w, _ in pairs}).values_list("pk", flat=True))
+        known = set(
+            Work.objects.safe_for(request.user)
+            .filter(pk__in={w for w, _ in pairs})
+            .values_list("pk", flat=True)
+        )
         if len(known) < len({w for w, _ in pairs}):
             raise ValidationError(
                 [

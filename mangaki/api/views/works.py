@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +17,7 @@ from mangaki.api.serializers import (
     WorkSummarySerializer,
 )
 from mangaki.api.views._common import query_params
-from mangaki.models import Rating, TaggedWork, Work
+from mangaki.models import Category, Rating, TaggedWork, Work
 
 
 def visible_works(user):
@@ -86,6 +87,13 @@ class Ranking(generics.ListAPIView):
     """A ranking of a category: top, pearls (loved by few), popular or controversial."""
 
     serializer_class = WorkSummarySerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # An empty ranking may be an unknown category (one more query, only then).
+        if not page and not Category.objects.filter(slug=self.kwargs["category"]).exists():
+            raise NotFound(f"There is no category {self.kwargs['category']!r}.")
+        return page
 
     def get_queryset(self):
         # Ranked within the whole category, then filtered, as on the site's pages.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mangaki', '0007_profile_language'),
+        ('mangaki', '0008_research_consent_opt_in'),
     ]
 
     operations = [
