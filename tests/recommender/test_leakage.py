@@ -94,3 +94,18 @@ def test_the_command_runs_the_temporal_split_for_ratings(tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())["models"]
     assert len(results["als"]["folds"]) == 1
     assert "temporal split" in capsys.readouterr().out
+
+
+def test_the_sparse_subsample_keeps_one_rating_for_most_users(tmp_path):
+    from recommender.evaluation.subsample import main, sparse_users
+
+    data = _dataset()
+    keep = sparse_users(data.ratings, 0.7, seed=0)
+    counts = np.bincount(data.ratings.users[keep])
+    full = np.bincount(data.ratings.users)
+    assert np.all((counts == 1) | (counts == full))  # one rating, or all of them
+    assert 0.5 < np.mean(counts[counts > 0] == 1) < 0.9
+    source = tmp_path / "r.csv"
+    source.write_text("user,item,rating\n" + "\n".join(f"u{k % 9},i{k},4" for k in range(60)))
+    assert main(["--data", str(source), "--output", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "ratings.csv").read_text().startswith("user,item,rating")
