@@ -84,7 +84,7 @@ def fold_bias(mu, item_bias, reg_user, items, values) -> float:
 
     Example::
 
-        >>> fold_bias(3.0, np.array([0.5, -0.5]), 0.0, [0, 1, 7], [4.0, 3.0, 5.0])
+        >>> round(fold_bias(3.0, np.array([0.5, -0.5]), 0.0, [0, 1, 7], [4.0, 3.0, 5.0]), 6)
         0.5
     """
     items, known = known_indices(items, len(item_bias))

@@ -19,8 +19,7 @@ Example::
     >>> from recommender.algorithms.base import RatingMatrix
     >>> rng = np.random.default_rng(0)
     >>> users, items = rng.integers(0, 20, 300), rng.integers(0, 15, 300)
-    >>> data = RatingMatrix.from_triples(users, items, rng.integers(1, 6, 300))
-    >>> data = data.subset(np.unique(users * 15 + items, return_index=True)[1])
+    >>> data = RatingMatrix.from_triples(users, items, rng.integers(1, 6, 300), duplicates="last")
     >>> model = Blend(components=("knn-item", "svd"), random_state=0).fit(data)
     >>> model.predict([0, 99], [0, 99]).shape
     (2,)

@@ -24,8 +24,8 @@ Example::
     >>> data = from_arrays(rng.integers(0, 30, 600), rng.integers(0, 40, 600),
     ...                    rng.integers(1, 6, 600))
     >>> out = run_topn(data, {"popularity": None}, k=5)
-    >>> sorted(out["popularity"])[:3]
-    ['coverage', 'fit_seconds', 'ndcg']
+    >>> sorted(out["popularity"])[:4]
+    ['cold_ndcg', 'cold_recall', 'coverage', 'fit_seconds']
 """
 
 from __future__ import annotations
