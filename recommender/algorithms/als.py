@@ -27,9 +27,9 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_fitted,
     check_random_state,
+    fit_inputs,
     row_chunks,
 )
 from recommender.algorithms.recommending import Folded
@@ -94,7 +94,7 @@ class ALS(Recommender):
         """Learn biases and factors from ``ratings`` (a RatingMatrix, a scipy sparse
         users x items matrix or an (n, 3) array; ``item_features`` is ignored)."""
         self._validate()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         if ratings.nnz == 0:
             raise ValueError("ALS cannot be fitted on an empty RatingMatrix")
         dtype = np.dtype(self.dtype)

@@ -29,9 +29,9 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_fitted,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
 from recommender.algorithms.lasso import Lasso
@@ -114,7 +114,7 @@ class BALSE(Recommender):
             raise ValueError("validation_fraction must lie in (0, 1)")
         if not 0.0 <= self.cold_fraction < 1.0:
             raise ValueError("cold_fraction must lie in [0, 1)")
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         item_features, names = features_and_names(item_features, tag_names)
         if ratings.nnz < 2:
             raise ValueError("BALSE needs at least two ratings (one to train, one to validate)")

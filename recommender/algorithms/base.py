@@ -33,6 +33,7 @@ from recommender.algorithms.ratings import (  # noqa: F401  (re-exported: the ol
     _group_by,
     _majors,
     as_rating_matrix,
+    fit_inputs,
 )
 from recommender.algorithms.recommending import Recommending
 

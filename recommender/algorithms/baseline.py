@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, as_rating_matrix
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
 from recommender.algorithms.recommending import Folded
 
 
@@ -119,7 +119,7 @@ class Baseline(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> Baseline:
         if self.reg_user < 0 or self.reg_item < 0 or self.n_iter < 1:
             raise ValueError("regularisation must be >= 0 and n_iter >= 1")
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item, self.n_iter)
         self.global_mean_ = np.float64(mu)
         self.user_bias_ = bu

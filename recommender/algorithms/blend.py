@@ -35,8 +35,8 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
 from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_rows
@@ -112,7 +112,7 @@ class Blend(Recommender):
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> Blend:
         names = self._names()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         self.user_items_ = ratings.tocsr()
         seeds = self._seeds()
         rng = check_random_state(self.random_state)

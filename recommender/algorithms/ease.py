@@ -42,9 +42,9 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_fitted,
     check_random_state,
+    fit_inputs,
 )
 from recommender.algorithms.recommending import Recommendations, held_out_recall, is_user_index
 from recommender.algorithms.topn import holdout_split, mean_recall, top_n
@@ -205,7 +205,7 @@ class EASE(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> EASE:
         """Solve ``B`` from ``ratings`` (every rating an interaction; features ignored)."""
         self._validate()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         if ratings.nnz == 0:
             raise ValueError("EASE cannot be fitted on an empty RatingMatrix")
         values = ratings.values
@@ -412,4 +412,4 @@ class EASE(Recommender):
         """Recall@20 of the held-out ratings in ``X`` (those at or above their median),
         as ``GridSearchCV`` reads a score: higher is better."""
         check_fitted(self, "coef_")
-        return held_out_recall(self, X, self.interactions_)
+        return held_out_recall(self, X, self.interactions_, y=y)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, as_rating_matrix
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
 from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices, known_rows
 from recommender.algorithms.mf import (
     _bias_module,
@@ -200,7 +200,7 @@ class FactorizationMachine(Recommender):
     def _train(self, ratings, item_features):
         """Build and train the torch module, store its numpy state, and return it."""
         self._check_params()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         features = prepare_features(item_features, ratings.n_items)
         implicit = implicit_matrix(ratings) if self.implicit else None
         self._n_ratings = ratings.nnz

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, as_rating_matrix
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
 from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_indices
 from recommender.algorithms.recommending import Folded, Recommendations
 
@@ -68,7 +68,7 @@ class KNN(Recommender):
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> KNN:
         self._check_params()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item)
         self.user_items_ = ratings.tocsr()
         self.global_mean_ = np.float64(mu)

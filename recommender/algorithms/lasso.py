@@ -42,8 +42,8 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_fitted,
+    fit_inputs,
     row_chunks,
 )
 from recommender.algorithms.baseline import fit_biases
@@ -56,7 +56,10 @@ ALPHA_TOLERANCE = 0.005  # validation MSE within this share of the best counts a
 def as_tag_matrix(item_features, n_items: int | None = None) -> sp.csr_matrix:
     """Validate an item x tag matrix (weights in [0, 1]) as float64 CSR."""
     if item_features is None:
-        raise ValueError("this model needs item_features (an n_items x n_tags matrix)")
+        raise ValueError(
+            "this model needs item_features (an n_items x n_tags matrix); with scikit-learn, "
+            "give X as (n, 3) rows of user, item, rating and item_features= as a fit parameter"
+        )
     item_features, _ = features_and_names(item_features)
     tags = sp.csr_matrix(item_features, dtype=np.float64)
     tags.sum_duplicates()
@@ -152,7 +155,7 @@ class Lasso(Recommender):
         noisy reviews needs is not a 1-5 scale's.
         """
         self._validate()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         if ratings.nnz == 0:
             raise ValueError("Lasso cannot be fitted on an empty RatingMatrix")
         item_features, names = features_and_names(item_features, tag_names)

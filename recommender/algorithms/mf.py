@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, as_rating_matrix
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
 from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices, known_rows
 from recommender.algorithms.recommending import Folded
 
@@ -150,7 +150,7 @@ class MatrixFactorization(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> MatrixFactorization:
         if self.n_factors < 1 or self.n_epochs < 0 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("n_factors and batch_size must be >= 1, n_epochs >= 0, lr > 0")
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings)
         with torch_threads(self.n_threads):
             generator, _ = seeded_generator(self.random_state)

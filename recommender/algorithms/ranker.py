@@ -48,9 +48,9 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_fitted,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
 from recommender.algorithms.ease import EASE
@@ -290,7 +290,7 @@ class Ranker(Recommender):
         (items x tags in [0, 1]; ``tag_names`` or a DataFrame's columns name them) and
         poster ``item_embeddings`` (items x d, zero rows for works without one)."""
         self._validate()
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         item_features, names = features_and_names(item_features, tag_names)
         if ratings.nnz < 2:
             raise ValueError("Ranker needs at least two ratings")
@@ -632,7 +632,7 @@ class Ranker(Recommender):
         """Recall@20 of the held-out ratings in ``X`` at or above their median (higher is
         better): what ``GridSearchCV`` maximises for the list model."""
         check_fitted(self, "pick_")
-        return held_out_recall(self, X, self.pick_.interactions_)
+        return held_out_recall(self, X, self.pick_.interactions_, y=y)
 
 
 def _interleave(main, extra, scores, places, n: int, floor: float) -> np.ndarray:

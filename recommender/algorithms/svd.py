@@ -26,8 +26,8 @@ from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
     as_pairs,
-    as_rating_matrix,
     check_random_state,
+    fit_inputs,
 )
 from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_indices
 from recommender.algorithms.recommending import Folded
@@ -60,7 +60,7 @@ class TruncatedSVD(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> TruncatedSVD:
         if self.n_components < 1 or self.n_iter < 1 or self.shrinkage < 0:
             raise ValueError("n_components and n_iter must be >= 1, shrinkage >= 0")
-        ratings = as_rating_matrix(ratings)
+        ratings, item_features = fit_inputs(ratings, item_features)
         rng = check_random_state(self.random_state)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item)
         self.user_items_ = ratings.tocsr()

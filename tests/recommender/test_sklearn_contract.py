@@ -103,3 +103,27 @@ def test_score_is_minus_the_rmse(small_world):
     predicted = model.predict(triples)
     expected = -np.sqrt(np.mean((predicted - triples[:, 2]) ** 2))
     assert model.score(triples) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [pytest.param(f, id=name) for name, f, *rest in CORE + EXTRA
+     if not (rest or [{}])[0].get("needs_features") and name != "blend"],
+)  # fmt: skip
+def test_models_without_tags_take_scikit_learns_x_and_y(factory, small_world):
+    from sklearn.model_selection import cross_val_score
+
+    triples, _ = small_world
+    pairs, values = triples[:, :2], triples[:, 2]
+    scores = cross_val_score(factory(random_state=0), pairs, values, cv=KFold(3, shuffle=True))
+    assert np.all(np.isfinite(scores)) and np.all(scores < 0)
+    fitted = factory(random_state=0).fit(pairs, values)
+    same = factory(random_state=0).fit(triples)
+    np.testing.assert_allclose(fitted.predict(pairs[:7]), same.predict(pairs[:7]), rtol=1e-6)
+    assert fitted.score(pairs, values) == pytest.approx(same.score(triples))
+
+
+def test_a_tag_model_given_x_and_y_says_how_to_pass_its_tags(small_world):
+    triples, _ = small_world
+    with pytest.raises(ValueError, match=r"item_features= as a fit parameter"):
+        Lasso().fit(triples[:, :2], triples[:, 2])
