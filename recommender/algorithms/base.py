@@ -27,11 +27,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.algorithms._grouping import _group, _group_by, _majors  # noqa: F401
 from recommender.algorithms.ratings import (  # noqa: F401  (re-exported: the old home)
     RatingMatrix,
-    _group,
-    _group_by,
-    _majors,
     as_rating_matrix,
     fit_inputs,
 )
