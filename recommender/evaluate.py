@@ -25,7 +25,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from recommender.evaluation.protocol import METRICS
-from recommender.evaluation.topn import SPLITS
 
 logger = logging.getLogger("recommender.evaluate")
 
@@ -37,57 +36,17 @@ COLUMNS = {
     "precision_at_10": "P@10",
     "recall_at_10": "R@10",
     "ndcg_at_10": "nDCG@10",
+    "ranked_users": "ranked users",
     "fit_seconds": "fit s",
     "predict_seconds": "predict s",
 }
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from recommender.evaluation.datasets import FORMATS
-    from recommender.evaluation.registry import MODELS
+    """The checked options (see ``recommender/evaluation/options.py``)."""
+    from recommender.evaluation.options import parse_args as parse
 
-    parser = argparse.ArgumentParser(
-        prog="python -m recommender.evaluate",
-        description="Cross-validated evaluation of recommenders (BALSE paper protocol).",
-    )
-    parser.add_argument(
-        "--task",
-        default="rmse",
-        choices=("rmse", "topn"),
-        help="rmse: the BALSE paper's rating protocol; topn: full-catalogue top-N lists",
-    )
-    parser.add_argument("--data", required=True, help="ratings file or MovieLens folder")
-    parser.add_argument("--format", default="auto", choices=FORMATS, help="dataset format")
-    parser.add_argument("--tags", default=None, help="optional item,tag[,weight] CSV")
-    parser.add_argument(
-        "--models",
-        default=None,
-        help=f"comma-separated list from: {', '.join(MODELS)} (topn also: popularity); "
-        "default baseline,knn-item,svd,mf,fm (rmse) or ranker (topn, always shown next to "
-        "popularity and ease)",
-    )
-    parser.add_argument("--split", default="random", choices=SPLITS, help="topn: test split")
-    parser.add_argument("--k", type=int, default=20, help="topn: list length (default 20)")
-    parser.add_argument(
-        "--test-fraction", type=float, default=0.2, help="topn: share of ratings held out"
-    )
-    parser.add_argument("--folds", type=int, default=5, help="number of folds (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for splits and models")
-    parser.add_argument(
-        "--official-folds",
-        action="store_true",
-        help="MovieLens: use the official u1..u5 splits (the first --folds of them)",
-    )
-    parser.add_argument(
-        "--cold-fraction",
-        type=float,
-        default=0.05,
-        help="share of works held out entirely (topn: reported in a second pass)",
-    )
-    parser.add_argument("--validation-fraction", type=float, default=0.3)
-    parser.add_argument("--output", default="evaluation-results", help="output directory")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser.parse_args(argv)
+    return parse(argv)
 
 
 def _cell(stats: dict, name: str) -> str:
@@ -96,6 +55,8 @@ def _cell(stats: dict, name: str) -> str:
     mean, std = stats[name]["mean"], stats[name]["std"]
     if name.endswith("seconds"):
         return f"{mean:.2f}"
+    if name == "ranked_users":
+        return f"{mean:.0f}"
     return f"{mean:.4f} ± {std:.4f}"
 
 
@@ -176,23 +137,68 @@ def _factories(names: list[str]) -> tuple[dict, dict]:
 
 
 def _model_names(args) -> list[str]:
-    default = "ranker" if args.task == "topn" else "baseline,knn-item,svd,mf,fm"
-    names = [n.strip() for n in (args.models or default).split(",") if n.strip()]
+    default = ["ranker"] if args.task == "topn" else ["baseline", "knn-item", "svd", "mf", "fm"]
+    names = list(args.models or default)
     if args.task == "topn":
         # The reference lists are always computed in the same run.
         names = ["popularity", "ease"] + [n for n in names if n not in ("popularity", "ease")]
+    else:
+        names = [n for n in names if n != "popularity"]
     return names
 
 
 def main(argv=None) -> int:
+    """Run the command; every error is one line on stderr: exit status 2 for the command
+    line, 1 for the data (``--traceback`` shows Python's traceback instead)."""
+    from recommender.evaluation.csvfiles import DataError
+    from recommender.evaluation.options import UsageError
+
+    show_traceback = "--traceback" in (sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(argv)
+    except UsageError as error:
+        if show_traceback:
+            raise
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except (DataError, OSError) as error:
+        if show_traceback:
+            raise
+        sys.stderr.write(f"error: {error}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: the results of the models that finished are written\n")
+        return 130
+    except Exception as error:  # a model failing on this data: one line, results kept
+        if show_traceback:
+            raise
+        sys.stderr.write(
+            f"error: {type(error).__name__}: {error} (the models that finished are in "
+            "--output; rerun with --traceback to see where)\n"
+        )
+        return 1
+
+
+def _run(argv) -> int:
+    from recommender.evaluation.csvfiles import DataError
+    from recommender.evaluation.options import UsageError, check_models_have_tags
+
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from tqdm import tqdm
 
     from recommender.evaluation.datasets import load_dataset
 
-    factories, skipped = _factories(_model_names(args))
+    names = _model_names(args)
+    output = Path(args.output)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--output {args.output}: cannot create it ({error.strerror})") from error
     dataset = load_dataset(args.data, args.format, args.tags)
+    check_models_have_tags(names, dataset.item_features is not None)
+    _check_data(args, dataset)
+    factories, skipped = _factories(names)
     ratings = dataset.ratings
     command = "python -m recommender.evaluate " + " ".join(sys.argv[1:] if argv is None else argv)
     meta = {
@@ -208,20 +214,6 @@ def main(argv=None) -> int:
     if args.task == "topn":
         from recommender.evaluation.topn import run_topn
 
-        passes = 2 if args.cold_fraction > 0 else 1
-        bar = tqdm(total=len(factories) * passes, disable=args.quiet, desc="fitting", unit="model")
-        results = run_topn(
-            dataset,
-            factories,
-            k=args.k,
-            split=args.split,
-            test_fraction=args.test_fraction,
-            seed=args.seed,
-            cold_fraction=args.cold_fraction,
-            progress=lambda name: bar.update(),
-        )
-        bar.close()
-        table = topn_table(results, args.k)
         header = (
             f"{dataset.name}: {ratings.nnz} ratings, {ratings.n_users} users, "
             f"{ratings.n_items} items; top-{args.k} over the whole catalogue, {args.split} "
@@ -229,48 +221,105 @@ def main(argv=None) -> int:
             f"R@{args.k}: works with no training rating ({args.cold_fraction:.0%} of works "
             "held out entirely, second pass)\n\n"
         )
+        passes = 2 if args.cold_fraction > 0 else 1
+        bar = tqdm(total=len(factories) * passes, disable=args.quiet, desc="fitting", unit="model")
+        try:
+            results = run_topn(
+                dataset, factories, k=args.k, split=args.split,
+                test_fraction=args.test_fraction, seed=args.seed,
+                cold_fraction=args.cold_fraction, progress=lambda name: bar.update(),
+                finished=lambda partial: _write(output, meta, partial, header,
+                                                topn_table(partial, args.k), final=False),
+            )  # fmt: skip
+        except ValueError as error:
+            raise DataError(args.data, None, str(error)) from error
+        finally:
+            bar.close()
+        table = topn_table(results, args.k)
     else:
-        results, header, table = _rmse_task(args, dataset, factories, tqdm)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "results.json").write_text(json.dumps({"meta": meta, "models": results}, indent=2))
-    (output / "results.md").write_text(header + table + "\n")
+        results, header, table = _rmse_task(args, dataset, factories, tqdm, output, meta)
+    _write(output, meta, results, header, table, final=True)
     sys.stdout.write(header + table + "\n")
     return 0
 
 
-def _rmse_task(args, dataset, factories, tqdm):
+def _check_data(args, dataset) -> None:
+    """What the data must hold for the options asked, before any model is fitted."""
+    from recommender.evaluation.csvfiles import DataError
+    from recommender.evaluation.options import UsageError
+
+    ratings = dataset.ratings
+    if args.split == "temporal" and ratings.times is None:
+        why = f": {dataset.no_times}" if dataset.no_times else ""
+        raise DataError(
+            args.data, None, f"--split temporal needs a timestamp on every rating{why} "
+            "(add a 4th column, or use --split random)",
+        )  # fmt: skip
+    if args.official_folds and not dataset.folds:
+        raise UsageError(
+            f"--official-folds: {args.data} has none (only MovieLens 100K folders have "
+            "u1..u5): drop --official-folds"
+        )
+    if args.task == "rmse" and args.split == "random" and not args.official_folds:
+        if ratings.nnz < args.folds:
+            raise DataError(
+                args.data, None, f"{ratings.nnz} rating(s) for {args.folds} folds: each fold "
+                "needs a test rating (lower --folds or add ratings)",
+            )  # fmt: skip
+    if ratings.nnz < 2:
+        raise DataError(args.data, None, "a single rating: nothing to train on and test")
+
+
+def _write(output: Path, meta: dict, results: dict, header: str, table: str, final: bool):
+    """results.json and results.md; called after each model, so a long run that stops
+    keeps what it measured (``partial`` tells which file is complete)."""
+    payload = {"meta": {**meta, "partial": not final}, "models": results}
+    (output / "results.json").write_text(json.dumps(payload, indent=2))
+    note = "" if final else "(partial: the run is still going or stopped early)\n\n"
+    (output / "results.md").write_text(header + note + table + "\n")
+
+
+def _rmse_task(args, dataset, factories, tqdm, output, meta):
+    from recommender.evaluation.csvfiles import DataError
     from recommender.evaluation.protocol import run_protocol
 
     factories = {name: f for name, f in factories.items() if f is not None}
     n_folds = args.folds
     if args.official_folds:
-        if not dataset.folds:
-            raise SystemExit(f"{args.data}: no official folds (only MovieLens 100K has them)")
         n_folds = min(args.folds, len(dataset.folds))
+    if args.split == "temporal":
+        n_folds = 1
+    ratings = dataset.ratings
+    split = (
+        f"temporal split (each user's latest {args.test_fraction:.0%} as test)"
+        if args.split == "temporal"
+        else f"{n_folds} folds"
+    )
+    header = (
+        f"{dataset.name}: {ratings.nnz} ratings, {ratings.n_users} users, "
+        f"{ratings.n_items} items; {split}, seed {args.seed}, "
+        f"cold-start fraction {args.cold_fraction}; ranking metrics over users with at "
+        f"least {args.min_test_items or 11} test items\n\n"
+    )
     bar = tqdm(total=len(factories) * n_folds, disable=args.quiet, desc="fitting", unit="fold")
 
     def progress(name, fold):
         bar.set_postfix_str(f"{name} fold {fold + 1}")
         bar.update()
 
-    results = run_protocol(
-        dataset,
-        factories,
-        n_folds=n_folds,
-        seed=args.seed,
-        cold_fraction=args.cold_fraction,
-        validation_fraction=args.validation_fraction,
-        official=args.official_folds,
-        progress=progress,
-    )
-    bar.close()
-    ratings = dataset.ratings
-    header = (
-        f"{dataset.name}: {ratings.nnz} ratings, {ratings.n_users} users, "
-        f"{ratings.n_items} items; {n_folds} folds, seed {args.seed}, "
-        f"cold-start fraction {args.cold_fraction}\n\n"
-    )
+    try:
+        results = run_protocol(
+            dataset, factories, n_folds=n_folds, seed=args.seed,
+            cold_fraction=args.cold_fraction, validation_fraction=args.validation_fraction,
+            official=args.official_folds, progress=progress, split=args.split,
+            test_fraction=args.test_fraction, min_items=args.min_test_items,
+            finished=lambda partial: _write(output, meta, partial, header,
+                                            markdown_table(partial), final=False),
+        )  # fmt: skip
+    except ValueError as error:
+        raise DataError(args.data, None, str(error)) from error
+    finally:
+        bar.close()
     return results, header, markdown_table(results)
 
 

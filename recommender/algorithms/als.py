@@ -29,8 +29,10 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     check_random_state,
+    fit_inputs,
     row_chunks,
 )
+from recommender.algorithms.recommending import Folded
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +91,10 @@ class ALS(Recommender):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}")
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> ALS:
-        """Learn biases and factors from ``ratings`` (``item_features`` is ignored)."""
+        """Learn biases and factors from ``ratings`` (a RatingMatrix, a scipy sparse
+        users x items matrix or an (n, 3) array; ``item_features`` is ignored)."""
         self._validate()
+        ratings, item_features = fit_inputs(ratings, item_features)
         if ratings.nnz == 0:
             raise ValueError("ALS cannot be fitted on an empty RatingMatrix")
         dtype = np.dtype(self.dtype)
@@ -122,6 +126,7 @@ class ALS(Recommender):
         self.user_bias_ = np.ascontiguousarray(users[:, rank])
         self.item_factors_ = np.ascontiguousarray(items[:, :rank])
         self.item_bias_ = np.ascontiguousarray(items[:, rank])
+        self.user_items_ = csr
         return self
 
     def _half_step(self, arrays, other, own, mu, reg_bias) -> None:
@@ -139,7 +144,7 @@ class ALS(Recommender):
 
     # -- scoring -------------------------------------------------------------------------
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
         """Score (user, item) pairs; unknown indices fall back to global mean + known bias."""
         check_fitted(self, "user_factors_")
         users, items = as_pairs(users, items)
@@ -169,7 +174,7 @@ class ALS(Recommender):
         out = (rows @ self.item_factors_.T).astype(np.float64)
         return out + self.item_bias_[None, :] + (self.global_mean_ + bias)[:, None]
 
-    def fold_in(self, items, values) -> tuple[np.ndarray, float]:
+    def fold_in(self, items, values) -> Folded:
         """Solve one (new or changed) user's vector and bias against the fixed item factors.
 
         Unknown item indices are ignored; no ratings gives a zero vector and zero bias.
@@ -183,12 +188,13 @@ class ALS(Recommender):
         values = np.asarray(values, dtype=np.float64).ravel()
         if items.shape != values.shape:
             raise ValueError("items and values must have the same length")
+        rated = (items, values)
         rank = self.item_factors_.shape[1]
         keep = (items >= 0) & (items < len(self.item_bias_))
         items, values = items[keep], values[keep]
         n = len(items)
         if n == 0:
-            return np.zeros(rank, dtype=self.item_factors_.dtype), 0.0
+            return Folded((np.zeros(rank, dtype=self.item_factors_.dtype), 0.0), *rated)
         feats = np.ones((n, rank + 1), dtype=np.float64)
         feats[:, :rank] = self.item_factors_[items]
         target = values - self.global_mean_ - self.item_bias_[items]
@@ -197,7 +203,8 @@ class ALS(Recommender):
         gram[np.diag_indices(rank)] += self.reg * (n + self.prior)
         gram[rank, rank] += reg_bias * (n + self.prior)
         solution = np.linalg.solve(gram, feats.T @ target)
-        return solution[:rank].astype(self.item_factors_.dtype), float(solution[rank])
+        vector = solution[:rank].astype(self.item_factors_.dtype)
+        return Folded((vector, float(solution[rank])), *rated)
 
     def predict_folded(self, user_vector, user_bias, items=None) -> np.ndarray:
         """Scores of a folded-in user for ``items`` (every item when None)."""
@@ -212,3 +219,7 @@ class ALS(Recommender):
         out[known] += self.item_factors_[rows] @ np.asarray(user_vector, np.float64)
         out[known] += self.item_bias_[rows]
         return out
+
+    def _item_vectors(self) -> np.ndarray:
+        check_fitted(self, "item_factors_")
+        return self.item_factors_

@@ -31,9 +31,11 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
 from recommender.algorithms.lasso import Lasso
+from recommender.algorithms.recommending import Folded, features_and_names, is_user_index
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ logger = logging.getLogger(__name__)
 def _clone(model: Recommender | None, default: Callable[..., Recommender], seed) -> Recommender:
     if model is None:
         return default(random_state=seed)
-    params = model.get_params()
+    params = model.get_params(deep=False)
     if "random_state" in params and params["random_state"] is None:
         params["random_state"] = seed
     return type(model)(**params)
@@ -102,12 +104,18 @@ class BALSE(Recommender):
         self.cold_fraction = cold_fraction
         self.random_state = random_state
 
-    def fit(self, ratings: RatingMatrix, item_features=None) -> BALSE:
-        """Learn the gate on a validation split, then refit both models on all ratings."""
+    def _default_templates(self) -> dict:
+        return {"als": ALS, "lasso": Lasso}
+
+    def fit(self, ratings: RatingMatrix, item_features=None, tag_names=None) -> BALSE:
+        """Learn the gate on a validation split, then refit both models on all ratings
+        (``tag_names`` or a DataFrame's columns name the tags, for :meth:`explain`)."""
         if not 0.0 < self.validation_fraction < 1.0:
             raise ValueError("validation_fraction must lie in (0, 1)")
         if not 0.0 <= self.cold_fraction < 1.0:
             raise ValueError("cold_fraction must lie in [0, 1)")
+        ratings, item_features = fit_inputs(ratings, item_features)
+        item_features, names = features_and_names(item_features, tag_names)
         if ratings.nnz < 2:
             raise ValueError("BALSE needs at least two ratings (one to train, one to validate)")
         rng = check_random_state(self.random_state)
@@ -124,8 +132,10 @@ class BALSE(Recommender):
         logger.info("BALSE gate: beta=%.4g gamma=%.4g", self.beta_, self.gamma_)
 
         self.als_ = _clone(self.als, ALS, seed).fit(ratings, item_features)
-        self.lasso_ = _clone(self.lasso, Lasso, seed).fit(ratings, item_features)
+        self.lasso_ = _clone(self.lasso, Lasso, seed).fit(ratings, item_features, names)
         self.item_counts_ = ratings.item_counts()
+        self.tag_names_ = self.lasso_.tag_names_
+        self.user_items_ = ratings.tocsr()
         return self
 
     def gate(self, items) -> np.ndarray:
@@ -137,7 +147,7 @@ class BALSE(Recommender):
         counts[known] = self.item_counts_[items[known]]
         return expit(self.beta_ * (counts - self.gamma_))
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
         users, items = as_pairs(users, items)
         gate = self.gate(items)
         return gate * self.als_.predict(users, items) + (1 - gate) * self.lasso_.predict(
@@ -153,9 +163,13 @@ class BALSE(Recommender):
     def fold_in(self, items, values, item_features=None):
         """A new user's state: ``((als_vector, als_bias), (lasso_coef, lasso_intercept))``."""
         check_fitted(self, "beta_")
-        return (
-            self.als_.fold_in(items, values),
-            self.lasso_.fold_in(items, values, item_features=item_features),
+        return Folded(
+            (
+                self.als_.fold_in(items, values),
+                self.lasso_.fold_in(items, values, item_features=item_features),
+            ),
+            items,
+            values,
         )
 
     def predict_folded(self, als_state, lasso_state, items=None, item_features=None):
@@ -169,3 +183,15 @@ class BALSE(Recommender):
         als = self.als_.predict_folded(*als_state, items=items)
         lasso = self.lasso_.predict_folded(*lasso_state, items=items, item_features=item_features)
         return gate * als + (1 - gate) * lasso
+
+    # -- explanations ---------------------------------------------------------------------
+
+    def _item_vectors(self) -> np.ndarray:
+        return self.als_._item_vectors()
+
+    def _tag_weights(self, user) -> np.ndarray:
+        check_fitted(self, "beta_")
+        return self.lasso_._tag_weights(user if is_user_index(user) else user[1])
+
+    def _tag_rows(self):
+        return self.lasso_._tag_rows()

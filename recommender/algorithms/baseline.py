@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.algorithms.base import RatingMatrix, Recommender
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
+from recommender.algorithms.recommending import Folded
 
 
 def fit_biases(
@@ -77,6 +78,21 @@ def known_rows(matrix: np.ndarray, indices) -> np.ndarray:
     return rows
 
 
+def fold_bias(mu, item_bias, reg_user, items, values) -> float:
+    """A new user's ridge bias against fixed item biases (the last half-pass of
+    :func:`fit_biases`); unknown items are ignored.
+
+    Example::
+
+        >>> round(fold_bias(3.0, np.array([0.5, -0.5]), 0.0, [0, 1, 7], [4.0, 3.0, 5.0]), 6)
+        0.5
+    """
+    items, known = known_indices(items, len(item_bias))
+    values = np.asarray(values, dtype=np.float64).ravel()[known]
+    residual = values - mu - item_bias[items[known]]
+    return float(residual.sum() / (reg_user + len(residual) + 1e-12)) if len(residual) else 0.0
+
+
 def bias_prediction(mu, user_bias, item_bias, users, items) -> np.ndarray:
     """``mu + b_u + b_i`` with 0 for any bias outside the training shape (float64)."""
     u, u_known = known_indices(users, len(user_bias))
@@ -103,13 +119,27 @@ class Baseline(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> Baseline:
         if self.reg_user < 0 or self.reg_item < 0 or self.n_iter < 1:
             raise ValueError("regularisation must be >= 0 and n_iter >= 1")
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item, self.n_iter)
         self.global_mean_ = np.float64(mu)
         self.user_bias_ = bu
         self.item_bias_ = bi
+        self.user_items_ = ratings.tocsr()
         return self
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         return bias_prediction(
             self.global_mean_, self.user_bias_, self.item_bias_, users, items
         ).astype(np.float32)
+
+    def fold_in(self, items, values) -> Folded:
+        """A new user's state ``(bias,)`` from their ratings."""
+        bias = fold_bias(self.global_mean_, self.item_bias_, self.reg_user, items, values)
+        return Folded((bias,), items, values)
+
+    def predict_folded(self, bias, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        items, known = known_indices(items, len(self.item_bias_))
+        return float(self.global_mean_) + bias + np.where(known, self.item_bias_[items], 0.0)

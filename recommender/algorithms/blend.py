@@ -19,8 +19,7 @@ Example::
     >>> from recommender.algorithms.base import RatingMatrix
     >>> rng = np.random.default_rng(0)
     >>> users, items = rng.integers(0, 20, 300), rng.integers(0, 15, 300)
-    >>> data = RatingMatrix.from_triples(users, items, rng.integers(1, 6, 300))
-    >>> data = data.subset(np.unique(users * 15 + items, return_index=True)[1])
+    >>> data = RatingMatrix.from_triples(users, items, rng.integers(1, 6, 300), duplicates="last")
     >>> model = Blend(components=("knn-item", "svd"), random_state=0).fit(data)
     >>> model.predict([0, 99], [0, 99]).shape
     (2,)
@@ -35,10 +34,13 @@ import numpy as np
 from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
+    as_pairs,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
-from recommender.algorithms.baseline import bias_prediction, fit_biases, known_rows
+from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_rows
+from recommender.algorithms.recommending import Folded
 
 # Component name -> (module, class, keyword arguments).
 COMPONENTS = {
@@ -110,6 +112,8 @@ class Blend(Recommender):
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> Blend:
         names = self._names()
+        ratings, item_features = fit_inputs(ratings, item_features)
+        self.user_items_ = ratings.tocsr()
         seeds = self._seeds()
         rng = check_random_state(self.random_state)
         # Some works go entirely to validation, so that the weights also learn how far
@@ -141,11 +145,35 @@ class Blend(Recommender):
     def _fitted_models(self) -> list:
         return [getattr(self, f"component{index}_") for index in range(len(self.components))]
 
-    def predict(self, users, items) -> np.ndarray:
-        users = np.asarray(users).ravel()
-        items = np.asarray(items).ravel()
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         base = bias_prediction(self.global_mean_, self.user_bias_, self.item_bias_, users, items)
         x = self._design(
             self._fitted_models(), users, items, self.user_counts_, self.item_counts_, base
         )
         return (base + x @ self.weights_).astype(np.float32)
+
+    def fold_in(self, items, values) -> Folded:
+        """A new user's state: their baseline bias, number of known ratings and each
+        component's own fold-in."""
+        bias = fold_bias(self.global_mean_, self.item_bias_, 15.0, items, values)
+        rows = np.asarray(items, dtype=np.int64).ravel()
+        n_known = int(((rows >= 0) & (rows < len(self.item_bias_))).sum())
+        states = tuple(model.fold_in(items, values) for model in self._fitted_models())
+        return Folded((bias, n_known, states), items, values)
+
+    def predict_folded(self, bias, n_known, states, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else np.asarray(items)
+        items = items.astype(np.int64).ravel()
+        base = bias_prediction(self.global_mean_, np.array([bias]), self.item_bias_,
+                               np.zeros(len(items), np.int64), items)  # fmt: skip
+        support = _support_features(
+            np.zeros(len(items), np.int64), items, np.array([n_known]), self.item_counts_
+        )
+        deviations = [
+            np.asarray(model.predict_folded(*state, items=items), np.float64) - base
+            for model, state in zip(self._fitted_models(), states, strict=True)
+        ]
+        x = np.hstack([support] + [d[:, None] * support for d in deviations])
+        return base + x @ self.weights_

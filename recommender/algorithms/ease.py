@@ -26,7 +26,7 @@ Example::
     >>> from recommender.algorithms.base import RatingMatrix
     >>> data = RatingMatrix.from_triples([0, 0, 1, 1, 2], [0, 1, 0, 1, 0], [5, 4, 5, 4, 5])
     >>> model = EASE(reg=1.0).fit(data)
-    >>> model.recommend(2, n=1)  # who liked work 0 also picked work 1
+    >>> model.recommend(2, n=1).items  # who liked work 0 also picked work 1
     array([1])
 """
 
@@ -44,7 +44,9 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     check_random_state,
+    fit_inputs,
 )
+from recommender.algorithms.recommending import Recommendations, held_out_recall, is_user_index
 from recommender.algorithms.topn import holdout_split, mean_recall, top_n
 
 logger = logging.getLogger(__name__)
@@ -203,6 +205,7 @@ class EASE(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> EASE:
         """Solve ``B`` from ``ratings`` (every rating an interaction; features ignored)."""
         self._validate()
+        ratings, item_features = fit_inputs(ratings, item_features)
         if ratings.nnz == 0:
             raise ValueError("EASE cannot be fitted on an empty RatingMatrix")
         values = ratings.values
@@ -371,7 +374,7 @@ class EASE(Recommender):
             )
         return row.indices.astype(np.int64), parts
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
         """Interaction scores of (user, work) pairs; unknown users or works score 0."""
         check_fitted(self, "coef_")
         users, items = as_pairs(users, items)
@@ -385,10 +388,52 @@ class EASE(Recommender):
             out[np.flatnonzero(known)[mask]] = scores[rows[mask] - start, items[known][mask]]
         return out
 
-    def recommend(self, user: int, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
-        """The ``n`` works a training user is most likely to pick next, best first."""
-        scores = self.score_users([user])
-        known = 0 <= user < self.interactions_.shape[0]
-        exclude = self.interactions_[[user]] if exclude_seen and known else None
-        lists = top_n(scores, n, exclude=exclude)[0]
-        return lists[lists >= 0]
+    # -- what every model offers (see recommending.py) ----------------------------------
+
+    def _n_items(self) -> int:
+        check_fitted(self, "coef_")
+        return self.n_items_
+
+    def _rated(self, user) -> tuple[np.ndarray, np.ndarray]:
+        """The person's interaction row: a training user's, or a folded-in row."""
+        if is_user_index(user):
+            if not 0 <= int(user) < self.interactions_.shape[0]:
+                return np.zeros(0, np.int64), np.zeros(0)
+            row = self.interactions_[int(user)]
+        else:
+            row = sp.csr_matrix(user)
+        return row.indices.astype(np.int64), np.asarray(row.data, np.float64)
+
+    def _user_scores(self, user, items: np.ndarray) -> np.ndarray:
+        if is_user_index(user):
+            return self.score_users([int(user)])[0][items]
+        return self.score_folded(user, items)
+
+    def similar_items(self, item: int, n: int = 10) -> Recommendations:
+        """The works whose pick a pick of ``item`` predicts most (its row of ``B``),
+        best first; an unknown or never-picked work has none."""
+        check_fitted(self, "coef_")
+        at = int(np.searchsorted(self.active_, item))
+        if at >= len(self.active_) or self.active_[at] != item:
+            return Recommendations(np.zeros(0, np.int64), np.zeros(0))
+        row = self.coef_[at]
+        row = np.asarray(row.toarray() if sp.issparse(row) else row, np.float64).ravel()
+        best = top_n(np.where(row > 0, row, -np.inf)[None, :], int(n))[0]
+        best = best[best >= 0]
+        return Recommendations(self.active_[best], row[best])
+
+    def _because(self, user, item: int, k: int) -> list[tuple[int, float]]:
+        """The person's works that raise ``item``'s score most."""
+        if is_user_index(user):
+            if not 0 <= int(user) < self.interactions_.shape[0]:
+                return []
+            row = self.interactions_[int(user)]
+        else:
+            row = sp.csr_matrix(user)
+        return [(i, round(p, 4)) for i, p in self.contributions(row, item) if p > 0][:k]
+
+    def score(self, X, y=None) -> float:
+        """Recall@20 of the held-out ratings in ``X`` (those at or above their median),
+        as ``GridSearchCV`` reads a score: higher is better."""
+        check_fitted(self, "coef_")
+        return held_out_recall(self, X, self.interactions_, y=y)

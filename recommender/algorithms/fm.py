@@ -28,14 +28,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.algorithms.base import RatingMatrix, Recommender
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
 from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices, known_rows
 from recommender.algorithms.mf import (
     _bias_module,
+    ridge_row,
     seeded_generator,
     torch_threads,
     train_minibatches,
 )
+from recommender.algorithms.recommending import Folded
 
 
 def prepare_features(item_features, n_items: int) -> sp.csr_matrix:
@@ -121,6 +123,9 @@ class FactorizationMachine(Recommender):
     Trained by minibatch Adam in torch; numpy at prediction.
     """
 
+    #: 2: keeps ``implicit_factors_`` (for fold-in) and ``user_items_``.
+    format_version = 2
+
     def __init__(
         self,
         n_factors: int = 32,
@@ -195,6 +200,7 @@ class FactorizationMachine(Recommender):
     def _train(self, ratings, item_features):
         """Build and train the torch module, store its numpy state, and return it."""
         self._check_params()
+        ratings, item_features = fit_inputs(ratings, item_features)
         features = prepare_features(item_features, ratings.n_items)
         implicit = implicit_matrix(ratings) if self.implicit else None
         self._n_ratings = ratings.nnz
@@ -236,8 +242,16 @@ class FactorizationMachine(Recommender):
             self.user_self_ = 0.5 * ((user_sum**2).sum(1) - user_sq.sum(1)).numpy()
             item_self = 0.5 * ((item_sum**2).sum(1) - item_sq.sum(1))
             self.item_self_ = (item_self + item_linear).numpy()
+            width = module.implicit_factors.shape[1]
+            self.implicit_factors_ = (
+                module.implicit_factors.numpy().copy()
+                if module.implicit is not None
+                else np.zeros((0, width), dtype=np.float32)
+            )
+        self.user_items_ = ratings.tocsr()
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         base = bias_prediction(self.global_mean_, self.user_bias_, self.item_bias_, users, items)
         _, u_known = known_indices(users, len(self.user_vectors_))
         _, i_known = known_indices(items, len(self.item_vectors_))
@@ -247,3 +261,37 @@ class FactorizationMachine(Recommender):
         )
         extra = known_rows(self.user_self_, users) + known_rows(self.item_self_, items) + dot
         return (base + np.where(both, extra, 0.0)).astype(np.float32)
+
+    def fold_in(self, items, values) -> Folded:
+        """A new user's state ``(user_vector, bias, user_self)``: the implicit part from
+        the items they rated, then their own factors and bias by the ridge solution of
+        the training loss for one user (the FM is linear in them)."""
+        rows, known = known_indices(items, len(self.item_bias_))
+        rows = rows[known]
+        width = self.item_vectors_.shape[1]
+        implicit = np.zeros(width)
+        constant = 0.0
+        if len(self.implicit_factors_) and len(rows):
+            scaled = self.implicit_factors_[rows].astype(np.float64) / np.sqrt(len(rows))
+            implicit = scaled.sum(axis=0)
+            constant = 0.5 * float(implicit @ implicit - (scaled**2).sum())
+        vectors = self.item_vectors_[rows].astype(np.float64)
+        target = np.asarray(values, np.float64).ravel()[known] - (
+            self.global_mean_ + self.item_bias_[rows] + self.item_self_[rows]
+            + vectors @ implicit + constant
+        )  # fmt: skip
+        solution = ridge_row(vectors + implicit, target, self.reg, self.reg_bias)
+        own = solution[:-1]
+        user_self = float(own @ implicit) + constant
+        return Folded((own + implicit, float(solution[-1]), user_self), items, values)
+
+    def predict_folded(self, user_vector, bias, user_self, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        rows, known = known_indices(items, len(self.item_bias_))
+        out = self.global_mean_ + bias + np.where(known, self.item_bias_[rows], 0.0)
+        extra = user_self + self.item_self_[rows] + self.item_vectors_[rows] @ user_vector
+        return out + np.where(known, extra, 0.0)
+
+    def _item_vectors(self) -> np.ndarray:
+        return self.item_vectors_

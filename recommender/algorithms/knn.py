@@ -25,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.algorithms.base import RatingMatrix, Recommender
-from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
+from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_indices
+from recommender.algorithms.recommending import Folded, Recommendations
 
 # Pairs are expanded into (pair, neighbour) rows; this bounds that array's length.
 _MAX_EXPANDED = 2_000_000
@@ -67,7 +68,9 @@ class KNN(Recommender):
 
     def fit(self, ratings: RatingMatrix, item_features=None) -> KNN:
         self._check_params()
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item)
+        self.user_items_ = ratings.tocsr()
         self.global_mean_ = np.float64(mu)
         self.user_bias_, self.item_bias_ = bu, bi
         residual = ratings.values - (mu + bu[ratings.users] + bi[ratings.items])
@@ -91,7 +94,8 @@ class KNN(Recommender):
         self.owner_residuals_ = residual[order]
         return self
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         base = bias_prediction(self.global_mean_, self.user_bias_, self.item_bias_, users, items)
         u, u_known = known_indices(users, len(self.user_bias_))
         i, i_known = known_indices(items, len(self.item_bias_))
@@ -128,6 +132,89 @@ class KNN(Recommender):
         total = np.bincount(pair, sim * self.owner_residuals_[pos], len(owner))
         return np.divide(total, weight, out=np.zeros(len(owner)), where=weight > 0)
 
+    def fold_in(self, items, values) -> Folded:
+        """A new user's state ``(bias, items, residuals)``: their baseline bias and the
+        residuals of their ratings of known items (all a neighbourhood model needs)."""
+        bias = fold_bias(self.global_mean_, self.item_bias_, self.reg_user, items, values)
+        rows, known = known_indices(items, len(self.item_bias_))
+        rows = rows[known]
+        values = np.asarray(values, np.float64).ravel()[known]
+        residual = values - (self.global_mean_ + bias + self.item_bias_[rows])
+        return Folded((bias, rows, residual), items, values)
+
+    def predict_folded(self, bias, rated, residual, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        rows, known = known_indices(items, len(self.item_bias_))
+        out = self.global_mean_ + bias + np.where(known, self.item_bias_[rows], 0.0)
+        rated = np.asarray(rated, dtype=np.int64)
+        if len(rated) == 0 or not known.any():
+            return out
+        targets = np.flatnonzero(known)
+        if self.kind == "item":
+            sims = self.similarity_[rows[targets]][:, rated].astype(np.float64)
+            out[targets] += _top_k_mean(sims, np.broadcast_to(residual, sims.shape), self.k)
+            return out
+        # User-user: the new user's similarity to every training user, on common items.
+        residual = np.asarray(residual, np.float64)
+        raw = residual + self.global_mean_ + bias + self.item_bias_[rated]
+        sims = self._similarity_to_users(rated, residual if self.similarity == "pearson" else raw)
+        for target in targets:  # one short expansion per target item
+            start, stop = self.owner_indptr_[rows[target]], self.owner_indptr_[rows[target] + 1]
+            users = self.owner_entities_[start:stop]
+            scores = sims[users][None, :]
+            out[target] += _top_k_mean(scores, self.owner_residuals_[start:stop][None, :], self.k)[
+                0
+            ]
+        return out
+
+    def _similarity_to_users(self, rated, own) -> np.ndarray:
+        """Shrunk cosine between a new user's signal (residuals, or raw ratings for
+        ``similarity="cosine"``) and every training user's, on their common items (the
+        formula of ``fit``)."""
+        columns = sp.csr_matrix(self.user_items_[:, rated], dtype=np.float64)
+        present = columns.copy()
+        present.data[:] = 1.0
+        signal = columns
+        if self.similarity == "pearson":
+            values = columns.tocoo()
+            base = (self.global_mean_ + self.user_bias_[values.row]
+                    + self.item_bias_[rated][values.col])  # fmt: skip
+            signal = sp.csr_matrix((values.data - base, (values.row, values.col)),
+                                   shape=present.shape)  # fmt: skip
+        dot = signal @ own
+        norm_a = present @ own**2
+        norm_b = signal.multiply(signal) @ np.ones(len(rated))
+        support = present @ np.ones(len(rated))
+        denom = np.sqrt(norm_a * norm_b)
+        sims = np.divide(dot, denom, out=np.zeros_like(dot), where=denom > 0)
+        if self.shrinkage > 0:
+            common = np.maximum(support - 1, 0)
+            sims *= common / (common + self.shrinkage)
+        sims[support < self.min_support] = 0.0
+        return sims
+
+    def _item_vectors(self):
+        return None
+
+    def similar_items(self, item: int, n: int = 10) -> Recommendations:
+        """Item KNN: the item's ``n`` most similar items (its neighbours); user KNN has
+        no item similarities and raises ``TypeError``."""
+        if self.kind != "item":
+            raise TypeError("a user-user KNN has no item similarities: use kind='item'")
+        found, similarity = self.neighbors(item, n, return_similarity=True)
+        return Recommendations(np.asarray(found, np.int64), np.asarray(similarity, np.float64))
+
+    def _because(self, user, item: int, k: int) -> list[tuple[int, float]]:
+        """Item KNN: the person's liked items most similar to ``item``."""
+        if self.kind != "item" or not 0 <= item < len(self.similarity_):
+            return []
+        liked = self._liked(user)
+        liked = liked[(liked >= 0) & (liked < len(self.similarity_))]
+        sims = self.similarity_[item, liked]
+        order = np.lexsort((liked, -sims))[:k]
+        return [(int(liked[j]), round(float(sims[j]), 4)) for j in order if sims[j] > 0]
+
     def neighbors(self, index: int, k: int = 10, return_similarity: bool = False):
         """The ``k`` most similar users (``kind="user"``) or items (``kind="item"``).
 
@@ -147,6 +234,19 @@ class KNN(Recommender):
         candidates = np.flatnonzero(row > 0)
         best = candidates[np.lexsort((candidates, -row[candidates]))][:k]
         return (best, row[best]) if return_similarity else best
+
+
+def _top_k_mean(sims: np.ndarray, residuals: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the similarity-weighted mean residual of the ``k`` most similar
+    positive neighbours (0 without any), as in ``KNN._neighbour_offset``."""
+    sims = np.where(sims > 0, sims, 0.0)
+    if sims.shape[1] > k:
+        cut = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        sims = np.take_along_axis(sims, cut, axis=1)
+        residuals = np.take_along_axis(np.asarray(residuals), cut, axis=1)
+    weight = sims.sum(axis=1)
+    total = (sims * residuals).sum(axis=1)
+    return np.divide(total, weight, out=np.zeros(len(weight)), where=weight > 0)
 
 
 def _similarity(entity, owner, signal, n_entity, n_owner, shrinkage, min_support) -> np.ndarray:

@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from recommender.algorithms.base import RatingMatrix, Recommender
-from recommender.algorithms.baseline import bias_prediction, fit_biases, known_rows
+from recommender.algorithms.base import RatingMatrix, Recommender, as_pairs, fit_inputs
+from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices, known_rows
+from recommender.algorithms.recommending import Folded
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ class MatrixFactorization(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> MatrixFactorization:
         if self.n_factors < 1 or self.n_epochs < 0 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("n_factors and batch_size must be >= 1, n_epochs >= 0, lr > 0")
+        ratings, item_features = fit_inputs(ratings, item_features)
         mu, bu, bi = fit_biases(ratings)
         with torch_threads(self.n_threads):
             generator, _ = seeded_generator(self.random_state)
@@ -178,9 +180,52 @@ class MatrixFactorization(Recommender):
         self.item_bias_ = module.item_bias.detach().numpy().astype(np.float64) * seen_items
         self.user_factors_ = module.user_factors.detach().numpy().copy() * seen_users[:, None]
         self.item_factors_ = module.item_factors.detach().numpy().copy() * seen_items[:, None]
+        self.user_items_ = ratings.tocsr()
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         base = bias_prediction(self.global_mean_, self.user_bias_, self.item_bias_, users, items)
         p = known_rows(self.user_factors_, users)
         q = known_rows(self.item_factors_, items)
         return (base + np.einsum("ij,ij->i", p, q)).astype(np.float32)
+
+    def fold_in(self, items, values) -> Folded:
+        """A new user's state ``(factors, bias)``: the ridge solution of the training
+        loss for one user (each rating adds ``reg`` and ``reg_bias`` penalties) against
+        the fixed item factors and biases."""
+        rows, known = known_indices(items, len(self.item_bias_))
+        rows = rows[known]
+        target = np.asarray(values, np.float64).ravel()[known] - self.global_mean_
+        target = target - self.item_bias_[rows]
+        solution = ridge_row(self.item_factors_[rows], target, self.reg, self.reg_bias)
+        return Folded((solution[:-1], float(solution[-1])), items, values)
+
+    def predict_folded(self, factors, bias, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        rows, known = known_indices(items, len(self.item_bias_))
+        out = self.global_mean_ + bias + np.where(known, self.item_bias_[rows], 0.0)
+        return out + np.where(known, self.item_factors_[rows] @ np.asarray(factors), 0.0)
+
+    def _item_vectors(self) -> np.ndarray:
+        return self.item_factors_
+
+
+def ridge_row(features, target, reg: float, reg_bias: float) -> np.ndarray:
+    """``[x, b]`` minimising ``||target - features x - b||^2 + n (reg ||x||^2 + reg_bias
+    b^2)``: one user's solve against fixed item vectors (zeros without ratings).
+
+    Example::
+
+        >>> ridge_row(np.array([[1.0], [1.0]]), np.array([2.0, 2.0]), 1.0, 1.0).round(3)
+        array([0.667, 0.667])
+    """
+    n, width = features.shape
+    design = np.hstack([np.asarray(features, np.float64), np.ones((n, 1))])
+    if n == 0:
+        return np.zeros(width + 1)
+    gram = design.T @ design
+    penalty = np.full(width + 1, float(reg))
+    penalty[-1] = reg_bias
+    gram[np.diag_indices(width + 1)] += n * penalty + 1e-9
+    return np.linalg.solve(gram, design.T @ np.asarray(target, np.float64))

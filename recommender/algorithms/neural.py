@@ -124,7 +124,10 @@ class NeuralRecommender(FactorizationMachine):
             self.item_tags_ = module.tags_dense.numpy().copy()
         return self
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        from recommender.algorithms.base import as_pairs
+
+        users, items = as_pairs(users, items)
         base = super().predict(users, items).astype(np.float64)
         _, u_known = known_indices(users, len(self.user_vectors_))
         _, i_known = known_indices(items, len(self.item_vectors_))
@@ -141,3 +144,17 @@ class NeuralRecommender(FactorizationMachine):
             )
             base[both] += mlp_forward(self.mlp_weights_, inputs, self._hidden())
         return base.astype(np.float32)
+
+    def predict_folded(self, user_vector, bias, user_self, items=None) -> np.ndarray:
+        """The FM part of a folded-in user plus the MLP reading their vector."""
+        out = super().predict_folded(user_vector, bias, user_self, items)
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        rows, known = known_indices(items, len(self.item_vectors_))
+        if known.any():
+            rows = rows[known]
+            inputs = np.hstack([
+                np.tile(np.asarray(user_vector, np.float64), (len(rows), 1)),
+                self.item_vectors_[rows], self.item_tags_[rows],
+            ])  # fmt: skip
+            out[known] += mlp_forward(self.mlp_weights_, inputs, self._hidden())
+        return out

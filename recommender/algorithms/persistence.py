@@ -51,7 +51,7 @@ def _import_class(path: str) -> type:
 def _encode_param(value):
     # Hyper-parameters are JSON; a nested estimator template becomes a tagged dict.
     if isinstance(value, Recommender):
-        params = {k: _encode_param(v) for k, v in value.get_params().items()}
+        params = {k: _encode_param(v) for k, v in value.get_params(deep=False).items()}
         return {"__estimator__": _class_path(value), "params": params}
     if isinstance(value, tuple | list):
         return [_encode_param(v) for v in value]
@@ -77,13 +77,20 @@ def _learned(model) -> dict:
     }
 
 
-def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict) -> None:
+def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict, stored: dict) -> None:
     kinds = {}
     for name, value in _learned(model).items():
         key = prefix + name
+        if (sp.issparse(value) or isinstance(value, np.ndarray)) and id(value) in stored:
+            # The same object learned twice (BALSE and its ALS keep one ratings matrix):
+            # written once, the second is a reference to the first.
+            kinds[name] = "alias:" + stored[id(value)]
+            continue
+        if sp.issparse(value) or isinstance(value, np.ndarray):
+            stored[id(value)] = key
         if isinstance(value, Recommender):
             kinds[name] = "estimator"
-            _flatten(value, key + "/", arrays, meta)
+            _flatten(value, key + "/", arrays, meta, stored)
         elif sp.issparse(value):
             kinds[name] = "csr"
             csr = sp.csr_matrix(value)
@@ -101,12 +108,12 @@ def _flatten(model: Recommender, prefix: str, arrays: dict, meta: dict) -> None:
     meta[prefix] = {
         "class": _class_path(model),
         "class_version": getattr(model, "format_version", 1),
-        "params": {k: _encode_param(v) for k, v in model.get_params().items()},
+        "params": {k: _encode_param(v) for k, v in model.get_params(deep=False).items()},
         "kinds": kinds,
     }
 
 
-def _build(prefix: str, arrays, meta: dict) -> Recommender:
+def _build(prefix: str, arrays, meta: dict, built: dict) -> Recommender:
     entry = meta[prefix]
     cls = _import_class(entry["class"])
     # A class bumps format_version when its learned arrays change meaning.
@@ -119,8 +126,10 @@ def _build(prefix: str, arrays, meta: dict) -> Recommender:
     model = cls(**{k: _decode_param(v) for k, v in entry["params"].items()})
     for name, kind in entry["kinds"].items():
         key = prefix + name
-        if kind == "estimator":
-            value = _build(key + "/", arrays, meta)
+        if kind.startswith("alias:"):
+            value = built[kind.removeprefix("alias:")]
+        elif kind == "estimator":
+            value = _build(key + "/", arrays, meta, built)
         elif kind == "csr":
             shape = tuple(int(x) for x in arrays[key + "/shape"])
             value = sp.csr_matrix(
@@ -131,6 +140,7 @@ def _build(prefix: str, arrays, meta: dict) -> Recommender:
             value = arrays[key]
             # Scalars went in as 0-d arrays; hand back Python numbers.
             value = value.item() if value.ndim == 0 else value
+        built[key] = value
         setattr(model, name, value)
     return model
 
@@ -139,7 +149,7 @@ def save_model(model: Recommender, path: str | os.PathLike) -> Path:
     """Write a fitted estimator to ``path`` (``.npz``); returns the path written."""
     arrays: dict[str, np.ndarray] = {}
     meta: dict[str, dict] = {}
-    _flatten(model, "", arrays, meta)
+    _flatten(model, "", arrays, meta, {})
     header = {"format_version": FORMAT_VERSION, "models": meta}
     arrays[_META] = np.asarray(json.dumps(header))
     path = Path(path)
@@ -210,4 +220,4 @@ def load_model(path: str | os.PathLike, mmap: bool = False) -> Recommender:
             for name in archive.files
             if name != _META
         }
-    return _build("", arrays, header["models"])
+    return _build("", arrays, header["models"], {})

@@ -37,6 +37,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 
@@ -49,9 +50,16 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     check_random_state,
+    fit_inputs,
     validation_split,
 )
 from recommender.algorithms.ease import EASE
+from recommender.algorithms.recommending import (
+    Recommendations,
+    features_and_names,
+    held_out_recall,
+    is_user_index,
+)
 from recommender.algorithms.topn import recall_ndcg, top_n
 
 logger = logging.getLogger(__name__)
@@ -71,6 +79,15 @@ class RankerState:
 
     row: sp.csr_matrix
     rating: tuple
+
+    @property
+    def items(self) -> np.ndarray:
+        """The works the person was folded from (those the model knows, at least)."""
+        return np.asarray(getattr(self.rating, "items", self.row.indices), dtype=np.int64)
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.asarray(getattr(self.rating, "values", self.row.data), dtype=np.float64)
 
 
 def standardise(scores: np.ndarray) -> np.ndarray:
@@ -173,16 +190,19 @@ class Ranker(Recommender):
         if int(self.little_known) < 1:
             raise ValueError("little_known must be >= 1")
 
+    def _default_templates(self) -> dict:
+        return {"pick": EASE}
+
     def _new_pick(self, seed: int, reg=None) -> EASE:
         template = self.pick if self.pick is not None else EASE()
-        params = {**template.get_params(), "random_state": seed, "recency": self.recency}
+        params = {**template.get_params(deep=False), "random_state": seed, "recency": self.recency}
         if reg is not None:
             params["reg"] = reg
         return EASE(**params)
 
     def _new_rating_model(self, seed: int, has_features: bool) -> Recommender:
         if self.rating_model is not None:
-            params = self.rating_model.get_params()
+            params = self.rating_model.get_params(deep=False)
             if "random_state" in params:
                 params["random_state"] = seed
             return type(self.rating_model)(**params)
@@ -193,6 +213,12 @@ class Ranker(Recommender):
         from recommender.algorithms.als import ALS
 
         return ALS(random_state=seed)
+
+    def _fit_rating_model(self, seed, has_features, ratings, item_features, names):
+        model = self._new_rating_model(seed, has_features)
+        if names is not None and "tag_names" in inspect.signature(model.fit).parameters:
+            return model.fit(ratings, item_features, tag_names=names)
+        return model.fit(ratings, item_features)
 
     def _fit_embeddings(self, embeddings, n_items: int) -> None:
         dims = int(self.embedding_dims)
@@ -257,30 +283,35 @@ class Ranker(Recommender):
         gram[np.diag_indices_from(gram)] += reg * max(scale, 1e-9)
         return np.linalg.solve(gram, x.T)
 
-    def fit(self, ratings: RatingMatrix, item_features=None, item_embeddings=None) -> Ranker:
+    def fit(
+        self, ratings: RatingMatrix, item_features=None, item_embeddings=None, tag_names=None
+    ) -> Ranker:
         """Learn every part on ``ratings`` (all choices), with optional item ``tags``
-        (items x tags in [0, 1]) and poster ``item_embeddings`` (items x d, zero rows for
-        works without one)."""
+        (items x tags in [0, 1]; ``tag_names`` or a DataFrame's columns name them) and
+        poster ``item_embeddings`` (items x d, zero rows for works without one)."""
         self._validate()
+        ratings, item_features = fit_inputs(ratings, item_features)
+        item_features, names = features_and_names(item_features, tag_names)
         if ratings.nnz < 2:
             raise ValueError("Ranker needs at least two ratings")
         rng = check_random_state(self.random_state)
         seeds = [int(s) for s in rng.integers(2**31 - 1, size=4)]
         has_features = item_features is not None
         self.n_tags_ = int(sp.csr_matrix(item_features).shape[1]) if has_features else 0
+        self.tag_names_ = names if names is not None else np.zeros(0, dtype=str)
         self.item_counts_ = ratings.item_counts()
         self._fit_embeddings(item_embeddings, ratings.n_items)
         design = self.design(item_features, item_embeddings, ratings.n_items)
 
         part, valid = validation_split(ratings, self.validation_fraction, self.cold_fraction, rng)
         pick = self._new_pick(seeds[0]).fit(part)
-        rating_model = self._new_rating_model(seeds[1], has_features).fit(part, item_features)
+        rating_model = self._fit_rating_model(seeds[1], has_features, part, item_features, names)
         self.gate_, self.content_reg_, self.like_weight_, self.popularity_weight_ = self._learn_mix(
             part, valid, pick, rating_model, design, rng
         )
         self.pick_ = self._new_pick(seeds[2], reg=pick.reg_).fit(ratings)
-        self.rating_model_ = self._new_rating_model(seeds[3], has_features).fit(
-            ratings, item_features
+        self.rating_model_ = self._fit_rating_model(
+            seeds[3], has_features, ratings, item_features, names
         )
         self.design_ = design.astype(np.float32)
         well_known = np.flatnonzero(self.item_counts_ >= WELL_KNOWN)
@@ -394,7 +425,7 @@ class Ranker(Recommender):
             likes = np.zeros_like(picks)  # not asked for: spare scoring every pair
         return self._final(picks, likes, design)
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
         """Ranking scores of (user, work) pairs (standardised: comparable within a user);
         unknown users get the scores of a person with no ratings, unknown works 0."""
         users, items = as_pairs(users, items)
@@ -477,21 +508,24 @@ class Ranker(Recommender):
             likes = np.zeros_like(picks)
         return self._final(picks, likes, design)[0]
 
-    def rank_folded(self, state: RankerState, n: int = 20, candidates=None, item_features=None,
-                    item_embeddings=None, n_items=None, groups=None, max_per_group=None,
-                    design=None, shown=None, scores=None):  # fmt: skip
+    def rank_folded(self, state: RankerState | None, n: int = 20, candidates=None,
+                    item_features=None, item_embeddings=None, n_items=None, groups=None,
+                    max_per_group=None, design=None, shown=None, scores=None):  # fmt: skip
         """The ``n`` best works for a folded-in person among ``candidates`` (indices; all
         works when None), as ``(items, scores, explored)``: exploration places hold the
         best little-known works (placed for a list of ``shown`` works, ``n`` by default: ask
         for more than you show to have spares), and at most ``max_per_group`` works share a
         ``groups`` label (a franchise) unless nothing else is left. ``scores`` passes the
-        person's :meth:`score_folded` when already computed (several lists, one fold).
+        person's :meth:`score_folded` when already computed (several lists, one fold;
+        ``state`` may then be None, as for a training user's :meth:`score_users` row).
 
         Example::
 
             >>> items, scores, explored = model.rank_folded(state, n=20)  # doctest: +SKIP
         """
         if scores is None:
+            if state is None:
+                raise ValueError("rank_folded needs a state or its scores")
             scores = self.score_folded(state, item_features, item_embeddings, n_items, design)
         columns = np.arange(len(scores)) if candidates is None else np.asarray(candidates)
         columns = columns.astype(np.int64)
@@ -548,6 +582,63 @@ class Ranker(Recommender):
         if hasattr(self.rating_model_, "coef_") and hasattr(self.rating_model_, "intercept_"):
             return np.asarray(state.rating[0])
         return None
+
+    # -- what every model offers (see recommending.py) ----------------------------------
+
+    def _n_items(self) -> int:
+        check_fitted(self, "pick_")
+        return len(self.item_counts_)
+
+    def _rated(self, user) -> tuple[np.ndarray, np.ndarray]:
+        if is_user_index(user):
+            return self.pick_._rated(user)
+        return user.items, user.values
+
+    def _user_scores(self, user, items: np.ndarray) -> np.ndarray:
+        if is_user_index(user):
+            return self.score_users([int(user)])[0][items]
+        return self.score_folded(user)[items]
+
+    def recommend(
+        self, user, n: int = 10, exclude_seen: bool = True, items=None
+    ) -> Recommendations:
+        """The ``n`` best works for ``user`` (a training user's index or :meth:`fold_in`'s
+        state) through :meth:`rank_folded`, exploration places included: ``(items,
+        scores)`` with ranking scores (comparable within one person)."""
+        candidates = self._candidates(items)
+        if exclude_seen:
+            candidates = candidates[~np.isin(candidates, self._rated(user)[0])]
+        if len(candidates) == 0 or int(n) <= 0:
+            return Recommendations(np.zeros(0, np.int64), np.zeros(0))
+        if is_user_index(user):
+            scores, state = self.score_users([int(user)])[0], None
+        else:
+            scores, state = self.score_folded(user), user
+        order, chosen, _ = self.rank_folded(state, n=int(n), candidates=candidates, scores=scores)
+        return Recommendations(order, chosen)
+
+    def _item_vectors(self) -> np.ndarray | None:
+        return self.item_vectors()
+
+    def _tag_weights(self, user) -> np.ndarray | None:
+        if not int(self.n_tags_):
+            return None
+        if is_user_index(user):
+            return self.rating_model_._tag_weights(user)
+        return self.tag_weights(user)
+
+    def _tag_rows(self) -> sp.csr_matrix | None:
+        return self.tag_matrix() if int(self.n_tags_) else None
+
+    def _because(self, user, item: int, k: int) -> list[tuple[int, float]]:
+        """The person's works that raise ``item``'s pick score most."""
+        return self.pick_._because(user.row if not is_user_index(user) else user, item, k)
+
+    def score(self, X, y=None) -> float:
+        """Recall@20 of the held-out ratings in ``X`` at or above their median (higher is
+        better): what ``GridSearchCV`` maximises for the list model."""
+        check_fitted(self, "pick_")
+        return held_out_recall(self, X, self.pick_.interactions_, y=y)
 
 
 def _interleave(main, extra, scores, places, n: int, floor: float) -> np.ndarray:

@@ -22,8 +22,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, svds
 
-from recommender.algorithms.base import RatingMatrix, Recommender, check_random_state
-from recommender.algorithms.baseline import bias_prediction, fit_biases, known_indices
+from recommender.algorithms.base import (
+    RatingMatrix,
+    Recommender,
+    as_pairs,
+    check_random_state,
+    fit_inputs,
+)
+from recommender.algorithms.baseline import bias_prediction, fit_biases, fold_bias, known_indices
+from recommender.algorithms.recommending import Folded
 
 
 class TruncatedSVD(Recommender):
@@ -53,8 +60,10 @@ class TruncatedSVD(Recommender):
     def fit(self, ratings: RatingMatrix, item_features=None) -> TruncatedSVD:
         if self.n_components < 1 or self.n_iter < 1 or self.shrinkage < 0:
             raise ValueError("n_components and n_iter must be >= 1, shrinkage >= 0")
+        ratings, item_features = fit_inputs(ratings, item_features)
         rng = check_random_state(self.random_state)
         mu, bu, bi = fit_biases(ratings, self.reg_user, self.reg_item)
+        self.user_items_ = ratings.tocsr()
         self.global_mean_ = np.float64(mu)
         self.user_bias_, self.item_bias_ = bu, bi
         n_users, n_items = ratings.shape
@@ -79,7 +88,8 @@ class TruncatedSVD(Recommender):
         self.user_factors_, self.item_factors_ = left, right
         return self
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users, items=None) -> np.ndarray:
+        users, items = as_pairs(users, items)
         base = bias_prediction(self.global_mean_, self.user_bias_, self.item_bias_, users, items)
         u, u_known = known_indices(users, len(self.user_factors_))
         i, i_known = known_indices(items, len(self.item_factors_))
@@ -88,6 +98,41 @@ class TruncatedSVD(Recommender):
             dot = np.einsum("ij,ij->i", self.user_factors_[u[both]], self.item_factors_[i[both]])
             base[both] += dot
         return base.astype(np.float32)
+
+    def fold_in(self, items, values, n_iter: int = 20) -> Folded:
+        """A new user's state ``(bias, factors)``: the baseline bias, then the row the
+        soft-impute EM converges to against the fixed item factors (missing cells filled
+        with the current estimate, singular values shrunk as in ``fit``)."""
+        bias = fold_bias(self.global_mean_, self.item_bias_, self.reg_user, items, values)
+        rank = self.item_factors_.shape[1]
+        rows, known = known_indices(items, len(self.item_factors_))
+        rows = rows[known]
+        residual = np.asarray(values, np.float64).ravel()[known] - (
+            self.global_mean_ + bias + self.item_bias_[rows]
+        )
+        factors = np.zeros(rank)
+        if rank and len(rows):
+            shrunk = np.sqrt((self.user_factors_**2).sum(axis=0))  # s - shrinkage, per axis
+            ratio = np.divide(shrunk, shrunk + self.shrinkage, out=np.zeros(rank),
+                              where=shrunk > 0)  # fmt: skip
+            right = self.item_factors_[rows]
+            projected = residual @ right
+            gram = right.T @ right
+            for _ in range(int(n_iter)):  # x <- ratio * (z V), z filled with x V^T
+                factors = ratio * (projected + factors - factors @ gram)
+        return Folded((bias, factors), items, values)
+
+    def predict_folded(self, bias, factors, items=None) -> np.ndarray:
+        """Scores of a folded-in user for ``items`` (every item when None)."""
+        items = np.arange(len(self.item_bias_)) if items is None else items
+        rows, known = known_indices(items, len(self.item_bias_))
+        out = self.global_mean_ + bias + np.where(known, self.item_bias_[rows], 0.0)
+        if len(factors):
+            out = out + np.where(known, self.item_factors_[rows] @ np.asarray(factors), 0.0)
+        return out
+
+    def _item_vectors(self) -> np.ndarray:
+        return self.item_factors_
 
 
 def _sparse_plus_low_rank(sparse, left, right) -> LinearOperator:

@@ -22,7 +22,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+
+from recommender.evaluation.csvfiles import DataError, rating_rows, read_rows, tag_rows, timestamps
 
 if TYPE_CHECKING:
     from recommender.algorithms.base import RatingMatrix
@@ -105,25 +106,15 @@ class Dataset:
     tag_names: list = field(default_factory=list)
     folds: list | None = None  # official (train_index, test_index) pairs into the triples
     name: str = "dataset"
-
-
-def _rating_matrix(users, items, values, n_users, n_items, times=None):
-    from recommender.algorithms.base import RatingMatrix
-
-    return RatingMatrix.from_triples(users, items, values, n_users, n_items, times)
-
-
-def _last_wins(users, items, values):
-    """Indices of the last occurrence of each (user, item) pair, in file order."""
-    key = users.astype(np.int64) * (int(items.max(initial=0)) + 1) + items
-    _, first_in_reversed = np.unique(key[::-1], return_index=True)
-    return np.sort(len(key) - 1 - first_in_reversed)
+    no_times: str | None = None  # why the ratings have no times, when they have none
 
 
 def from_arrays(
     user_ids, item_ids, values, extra_items=(), scale=None, name="dataset", timestamps=None
 ):
-    """Build a :class:`Dataset` from raw ids (any hashable) and rating values.
+    """Build a :class:`Dataset` from raw ids (any sortable ids) and rating values, through
+    :meth:`RatingMatrix.from_ids`; when a user rated the same item twice, the last one
+    wins (ratings change in place).
 
     Example::
 
@@ -131,50 +122,19 @@ def from_arrays(
         >>> data.ratings.shape, data.item_ids.tolist()
         ((2, 2), ['x', 'y'])
     """
-    user_ids = np.asarray(user_ids)
+    from recommender.algorithms.ratings import RatingMatrix
+
     item_ids = np.asarray(item_ids)
-    values = np.asarray(values, dtype=np.float32)
-    user_index, users = np.unique(user_ids, return_inverse=True)
-    rated_items, items = np.unique(item_ids, return_inverse=True)
     extra = np.asarray(list(extra_items))
-    if len(extra):
-        extra = (
-            extra.astype(str) if rated_items.dtype.kind == "U" else extra.astype(rated_items.dtype)
-        )
-        extra = np.setdiff1d(extra, rated_items)
-    item_index = np.concatenate([rated_items, extra]) if len(extra) else rated_items
-    keep = _last_wins(users, items, values)
-    users, items, values = users[keep], items[keep], values[keep]
-    if timestamps is not None:
-        timestamps = np.asarray(timestamps, dtype=np.float64)[keep]
-    ratings = _rating_matrix(users, items, values, len(user_index), len(item_index), timestamps)
-    scale = scale if scale is not None else detect_scale(values)
-    return Dataset(ratings, user_index, item_index, scale, name=name)
-
-
-def _read_rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row and not row[0].startswith("#")]
-    return rows
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _columns(rows, n_required: int, numeric_column: int | None):
-    """Split CSV rows into columns, skipping a header line when there is one."""
-    if rows and numeric_column is not None and not _is_number(rows[0][numeric_column]):
-        rows = rows[1:]
-    elif rows and numeric_column is None and rows[0][2].strip().lower() in ("choice", "rating"):
-        rows = rows[1:]
-    if any(len(row) < n_required for row in rows):
-        raise ValueError(f"every row needs at least {n_required} columns")
-    return [np.array([row[c].strip() for row in rows]) for c in range(n_required)], rows
+    if len(extra) and item_ids.dtype.kind == "U":
+        extra = extra.astype(str)
+    ratings = RatingMatrix.from_ids(
+        user_ids, item_ids, np.asarray(values, dtype=np.float32), timestamps,
+        duplicates="last", all_items=extra if len(extra) else None,
+    )  # fmt: skip
+    scale = scale if scale is not None else detect_scale(ratings.values)
+    assert ratings.user_ids is not None and ratings.item_ids is not None  # from_ids sets them
+    return Dataset(ratings, ratings.user_ids, ratings.item_ids, scale, name=name)
 
 
 def attach_tags(dataset: Dataset, item_ids, tags, weights=None) -> Dataset:
@@ -200,75 +160,56 @@ def attach_tags(dataset: Dataset, item_ids, tags, weights=None) -> Dataset:
     return dataset
 
 
-def _timestamps(rows) -> np.ndarray | None:
-    """The fourth column as seconds (a number, or an ISO date and time), when every row
-    has one; None otherwise (the temporal split then refuses the dataset)."""
-    if not rows or any(len(row) < 4 or not row[3].strip() for row in rows):
-        return None
-    from datetime import datetime
-
-    out = np.empty(len(rows))
-    for index, row in enumerate(rows):
-        text = row[3].strip()
-        try:
-            out[index] = float(text)
-        except ValueError:
-            try:
-                out[index] = datetime.fromisoformat(text).timestamp()
-            except ValueError:
-                return None
-    return out
-
-
 def load_csv(path, tags_path=None) -> Dataset:
-    """Load ``user,item,rating[,timestamp]`` (and optionally an ``item,tag[,weight]`` file)."""
-    (users, items, values), rows = _columns(_read_rows(Path(path)), 3, numeric_column=2)
+    """Load ``user,item,rating[,timestamp]`` (and optionally an ``item,tag[,weight]`` file);
+    problems are :class:`~recommender.evaluation.csvfiles.DataError` with a line number."""
+    rows, users, items, values = rating_rows(path)
     tag_items, tags, weights = _read_tags(tags_path)
-    dataset = from_arrays(
-        users, items, values.astype(float), extra_items=tag_items, timestamps=_timestamps(rows)
-    )
-    dataset.name = Path(path).stem
+    times, why = timestamps(rows)
+    dataset = from_arrays(users, items, np.asarray(values), extra_items=tag_items,
+                          timestamps=times)  # fmt: skip
+    dataset.name, dataset.no_times = Path(path).stem, why
     return attach_tags(dataset, tag_items, tags, weights) if tags_path else dataset
 
 
 def _read_tags(tags_path) -> tuple[list, list, list]:
     """(items, tags, weights) from an ``item,tag[,weight]`` CSV, header skipped."""
-    if not tags_path:
-        return [], [], []
-    rows = _read_rows(Path(tags_path))
-    if rows and len(rows[0]) < 2:
-        raise ValueError("a tags file needs item,tag[,weight] columns")
-    if rows:
-        first = rows[0]
-        weight_header = len(first) > 2 and not _is_number(first[2])
-        if weight_header or first[0].strip().lower() in ("item", "work"):
-            rows = rows[1:]
-    items = [row[0].strip() for row in rows]
-    tags = [row[1].strip() for row in rows]
-    weights = [float(row[2]) if len(row) > 2 and row[2].strip() else 1.0 for row in rows]
-    return items, tags, weights
+    return tag_rows(tags_path) if tags_path else ([], [], [])
 
 
 def load_mangaki_csv(path, tags_path=None) -> Dataset:
     """Load Mangaki choices ``user,work,choice[,date]`` (favorite, like, neutral, dislike...)."""
-    (users, works, choices), rows = _columns(_read_rows(Path(path)), 3, numeric_column=None)
-    choices = np.char.lower(choices)
-    unknown = sorted(set(choices.tolist()) - set(MANGAKI_CHOICES))
-    if unknown:
-        raise ValueError(f"unknown Mangaki choices: {unknown}")
-    values = np.array([MANGAKI_CHOICES[c] for c in choices.tolist()], dtype=np.float32)
+    rows, users, works, choices = rating_rows(path, choice=True)
+    for (number, _), choice in zip(rows, choices, strict=True):
+        if choice not in MANGAKI_CHOICES:
+            raise DataError(
+                path, number, f"unknown Mangaki choice {choice!r}: use one of "
+                f"{', '.join(MANGAKI_CHOICES)}",
+            )  # fmt: skip
+    values = np.array([MANGAKI_CHOICES[c] for c in choices], dtype=np.float32)
     tag_items, tags, weights = _read_tags(tags_path)
+    times, why = timestamps(rows)
     dataset = from_arrays(
-        users, works, values, tag_items, scale=SCALES["mangaki"], timestamps=_timestamps(rows)
+        users, works, values, tag_items, scale=SCALES["mangaki"], timestamps=times
     )
-    dataset.name = Path(path).stem
+    dataset.name, dataset.no_times = Path(path).stem, why
     return attach_tags(dataset, tag_items, tags, weights) if tags_path else dataset
 
 
 def load_movielens(folder) -> Dataset:
     """MovieLens 100K: ratings, 19 genres as tags, official u1..u5 folds when present."""
     folder = Path(folder)
-    raw = np.loadtxt(folder / "u.data", dtype=np.int64, usecols=(0, 1, 2, 3), ndmin=2)
+    if not (folder / "u.data").is_file() or not (folder / "u.item").is_file():
+        raise DataError(
+            folder, None, "not a MovieLens 100K folder (it needs u.data, u.item and u.genre): "
+            "pass such a folder, or a ratings CSV file (user,item,rating[,timestamp])",
+        )  # fmt: skip
+    try:
+        raw = np.loadtxt(folder / "u.data", dtype=np.int64, usecols=(0, 1, 2, 3), ndmin=2)
+    except ValueError as error:
+        raise DataError(folder / "u.data", None, f"not MovieLens ratings: {error}") from error
+    if len(raw) == 0:
+        raise DataError(folder / "u.data", None, "no ratings: the file is empty")
     items_file = (folder / "u.item").read_text(encoding="latin-1").splitlines()
     fields = [line.split("|") for line in items_file if line.strip()]
     movie_ids = np.array([int(f[0]) for f in fields])
@@ -312,14 +253,24 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def load_fixture(path) -> Dataset:
     """A Mangaki Django fixture: ``mangaki.rating`` rows, work genres as tags."""
-    records = json.loads(Path(path).read_text(encoding="utf-8"))
-    rating_rows = [r["fields"] for r in records if r.get("model") == "mangaki.rating"]
+    try:
+        records = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DataError(path, error.lineno, f"not valid JSON ({error.msg})") from error
+    if not isinstance(records, list):
+        raise DataError(path, None, "not a Django fixture (expected a JSON list of records)")
+    rated_records = [r["fields"] for r in records if r.get("model") == "mangaki.rating"]
     works = {r["pk"]: r["fields"] for r in records if r.get("model") == "mangaki.work"}
     genres = {r["pk"]: r["fields"]["title"] for r in records if r.get("model") == "mangaki.genre"}
-    values = [MANGAKI_CHOICES[r["choice"]] for r in rating_rows]
+    unknown = [r.get("choice") for r in rated_records if r.get("choice") not in MANGAKI_CHOICES]
+    if unknown:
+        raise DataError(path, None, f"unknown Mangaki choice {unknown[0]!r} in a mangaki.rating")
+    if not rated_records:
+        raise DataError(path, None, "no mangaki.rating records: nothing to evaluate")
+    values = [MANGAKI_CHOICES[r["choice"]] for r in rated_records]
     dataset = from_arrays(
-        [r["user"] for r in rating_rows],
-        [r["work"] for r in rating_rows],
+        [r["user"] for r in rated_records],
+        [r["work"] for r in rated_records],
         values,
         extra_items=list(works),
         scale=SCALES["mangaki"],
@@ -350,8 +301,8 @@ def load_dataset(path, fmt: str = "auto", tags_path=None) -> Dataset:
         elif path.suffix == ".json":
             fmt = "fixture"
         else:
-            first = _read_rows(path)[:1]
-            third = first[0][2].strip().lower() if first and len(first[0]) > 2 else ""
+            first = [cells for _, cells in read_rows(path)[:1]]
+            third = first[0][2].lower() if first and len(first[0]) > 2 else ""
             is_choice = third in MANGAKI_CHOICES
             header_choice = third == "choice"
             fmt = "mangaki" if is_choice or header_choice else "csv"

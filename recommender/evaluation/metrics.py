@@ -3,7 +3,11 @@
 Ranking metrics rank each user's *test* items by predicted score (ties broken by item
 index) and call a test item relevant when its true rating is ``>= threshold``; the
 threshold is the dataset scale's relevance level (4 on 1-5 stars, 8 on 1-10, 2 = "like"
-on Mangaki's scale). Per user, then averaged over users:
+on Mangaki's scale). Only users with at least ``min_items`` test items are ranked
+(default ``k + 1``): with ``k`` or fewer, every one of them is in the top ``k`` whatever the
+model does, so precision and recall would measure the data, not the model (on data where
+most users have one test rating, recall@10 would be near 1 for any model). How many users
+were ranked is returned as ``n_users``. Per ranked user, then averaged over them:
 
 - precision@k = relevant items among the top ``min(k, n_u)`` / ``min(k, n_u)``, over users
   with at least one test rating (``n_u`` = the user's number of test items);
@@ -55,20 +59,31 @@ def _pair(y_true, y_pred):
     return y_true, y_pred
 
 
-def ranking_metrics(users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0) -> dict:
-    """precision@k, recall@k and nDCG@k averaged over users (see the module docstring).
+def ranking_metrics(
+    users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0, min_items: int | None = None
+) -> dict:
+    """precision@k, recall@k and nDCG@k averaged over users with at least ``min_items``
+    test items (default ``k + 1``), and ``n_users``, how many (see the module docstring).
 
     Example::
 
-        >>> out = ranking_metrics([0, 0, 0], [0, 1, 2], [5, 1, 4], [0.9, 0.8, 0.1], k=2)
+        >>> out = ranking_metrics([0, 0, 0, 1], [0, 1, 2, 0], [5, 1, 4, 5], [0.9, 0.8, 0.1, 1],
+        ...                       k=2)
         >>> round(out["precision"], 3), round(out["recall"], 3), round(out["ndcg"], 3)
         (0.5, 0.5, 0.613)
+        >>> out["n_users"]  # user 1 has a single test item: not ranked
+        1
     """
     users = np.asarray(users, dtype=np.int64).ravel()
     items = np.asarray(items, dtype=np.int64).ravel()
     y_true, y_pred = _pair(y_true, y_pred)
+    min_items = int(k) + 1 if min_items is None else int(min_items)
+    if len(users):
+        _, user = np.unique(users, return_inverse=True)
+        enough = np.bincount(user)[user] >= min_items
+        users, items, y_true, y_pred = users[enough], items[enough], y_true[enough], y_pred[enough]
     if len(users) == 0:
-        return {"precision": np.nan, "recall": np.nan, "ndcg": np.nan}
+        return {"precision": np.nan, "recall": np.nan, "ndcg": np.nan, "n_users": 0}
     _, user = np.unique(users, return_inverse=True)
     n_users = int(user.max()) + 1
     order = np.lexsort((items, -y_pred, user))
@@ -89,6 +104,7 @@ def ranking_metrics(users, items, y_true, y_pred, k: int = 10, threshold: float 
         "precision": float(precision.mean()),
         "recall": _mean_where(hits / np.maximum(n_relevant, 1), has_relevant),
         "ndcg": _mean_where(dcg / np.where(ideal > 0, ideal, 1.0), has_relevant),
+        "n_users": n_users,
     }
 
 
@@ -96,16 +112,22 @@ def _mean_where(values: np.ndarray, mask: np.ndarray) -> float:
     return float(values[mask].mean()) if mask.any() else float("nan")
 
 
-def precision_at_k(users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0) -> float:
+def precision_at_k(
+    users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0, min_items: int | None = None
+) -> float:
     """Mean precision@k over users. Example: see :func:`ranking_metrics`."""
-    return ranking_metrics(users, items, y_true, y_pred, k, threshold)["precision"]
+    return ranking_metrics(users, items, y_true, y_pred, k, threshold, min_items)["precision"]
 
 
-def recall_at_k(users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0) -> float:
+def recall_at_k(
+    users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0, min_items: int | None = None
+) -> float:
     """Mean recall@k over users with a relevant test item."""
-    return ranking_metrics(users, items, y_true, y_pred, k, threshold)["recall"]
+    return ranking_metrics(users, items, y_true, y_pred, k, threshold, min_items)["recall"]
 
 
-def ndcg_at_k(users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0) -> float:
+def ndcg_at_k(
+    users, items, y_true, y_pred, k: int = 10, threshold: float = 4.0, min_items: int | None = None
+) -> float:
     """Mean binary-gain nDCG@k over users with a relevant test item."""
-    return ranking_metrics(users, items, y_true, y_pred, k, threshold)["ndcg"]
+    return ranking_metrics(users, items, y_true, y_pred, k, threshold, min_items)["ndcg"]

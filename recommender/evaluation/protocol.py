@@ -46,6 +46,7 @@ METRICS = (
     "precision_at_10",
     "recall_at_10",
     "ndcg_at_10",
+    "ranked_users",
     "fit_seconds",
     "predict_seconds",
 )
@@ -61,16 +62,38 @@ class Fold:
     cold_items: np.ndarray
 
 
+SPLITS = ("random", "temporal")
+
+
 def make_folds(
-    dataset, n_folds: int = 5, seed: int = 0, cold_fraction: float = 0.05, official: bool = False
+    dataset,
+    n_folds: int = 5,
+    seed: int = 0,
+    cold_fraction: float = 0.05,
+    official: bool = False,
+    split: str = "random",
+    test_fraction: float = 0.2,
 ) -> list[Fold]:
     """Split the dataset's ratings into folds with held-out cold-start works.
 
-    ``official=True`` uses ``dataset.folds`` (MovieLens u1..u5) instead of random folds.
+    ``official=True`` uses ``dataset.folds`` (MovieLens u1..u5) instead of random folds;
+    ``split="temporal"`` makes one fold whose test set is each user's latest
+    ``test_fraction`` of ratings (by timestamp; a user with a single rating keeps it for
+    training), the question a live site faces: predict what comes next from what came
+    before.
     """
     ratings = dataset.ratings
     rng = np.random.default_rng(seed)
-    if official:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+    if split == "temporal":
+        from recommender.evaluation.topn import _latest
+
+        if ratings.times is None:
+            raise ValueError("the temporal split needs a timestamp for every rating")
+        test = _latest(ratings.users, ratings.times, test_fraction)
+        splits = [(np.flatnonzero(~test), np.flatnonzero(test))]
+    elif official:
         if not dataset.folds:
             raise ValueError("this dataset has no official folds")
         splits = [(np.asarray(tr), np.asarray(te)) for tr, te in dataset.folds[:n_folds]]
@@ -108,7 +131,13 @@ def fit_model(model, train, item_features, validation_fraction: float, rng):
     return model.fit(train, item_features)
 
 
-def score_fold(dataset, fold: Fold, predictions: np.ndarray, little_known: int = 3) -> dict:
+def score_fold(
+    dataset,
+    fold: Fold,
+    predictions: np.ndarray,
+    little_known: int = 3,
+    min_items: int | None = None,
+) -> dict:
     """All quality metrics of one fold's test predictions (already clipped)."""
     ratings = dataset.ratings
     users, items = ratings.users[fold.test], ratings.items[fold.test]
@@ -117,8 +146,9 @@ def score_fold(dataset, fold: Fold, predictions: np.ndarray, little_known: int =
     little = train_counts[items] < little_known
     cold = np.isin(items, fold.cold_items)
     ranking = metrics.ranking_metrics(
-        users, items, truth, predictions, k=10, threshold=dataset.scale.relevance
-    )
+        users, items, truth, predictions, k=10, threshold=dataset.scale.relevance,
+        min_items=min_items,
+    )  # fmt: skip
     return {
         "rmse": metrics.rmse(truth, predictions),
         "rmse_little_known": metrics.rmse(truth[little], predictions[little]),
@@ -127,21 +157,19 @@ def score_fold(dataset, fold: Fold, predictions: np.ndarray, little_known: int =
         "precision_at_10": ranking["precision"],
         "recall_at_10": ranking["recall"],
         "ndcg_at_10": ranking["ndcg"],
+        "ranked_users": ranking["n_users"],
         "n_test": int(len(truth)),
         "n_little_known": int(little.sum()),
         "n_cold_start": int(cold.sum()),
     }
 
 
-def evaluate_fold(
-    factory: Callable,
-    dataset,
-    fold: Fold,
-    seed: int = 0,
-    validation_fraction: float = 0.3,
-    little_known: int = 3,
-) -> dict:
-    """Fit ``factory(random_state)`` on the fold's training ratings and score its test set."""
+def predict_fold(
+    factory: Callable, dataset, fold: Fold, seed: int = 0, validation_fraction: float = 0.3
+) -> tuple[np.ndarray, float, float]:
+    """Fit ``factory(random_state)`` on the fold's training ratings and predict its test
+    pairs (clipped to the scale): ``(predictions, fit seconds, predict seconds)``. Only
+    the training ratings' values reach the model (the leakage canary checks it)."""
     ratings = dataset.ratings
     in_train = np.zeros(ratings.nnz, dtype=bool)
     in_train[fold.train] = True
@@ -157,7 +185,23 @@ def evaluate_fold(
     predictions = np.clip(
         np.asarray(predictions, np.float64), dataset.scale.low, dataset.scale.high
     )
-    result = score_fold(dataset, fold, predictions, little_known)
+    return predictions, fit_seconds, predict_seconds
+
+
+def evaluate_fold(
+    factory: Callable,
+    dataset,
+    fold: Fold,
+    seed: int = 0,
+    validation_fraction: float = 0.3,
+    little_known: int = 3,
+    min_items: int | None = None,
+) -> dict:
+    """Fit ``factory(random_state)`` on the fold's training ratings and score its test set."""
+    predictions, fit_seconds, predict_seconds = predict_fold(
+        factory, dataset, fold, seed, validation_fraction
+    )
+    result = score_fold(dataset, fold, predictions, little_known, min_items)
     result.update(fit_seconds=fit_seconds, predict_seconds=predict_seconds)
     return result
 
@@ -191,21 +235,31 @@ def run_protocol(
     little_known: int = 3,
     official: bool = False,
     progress: Callable | None = None,
+    split: str = "random",
+    test_fraction: float = 0.2,
+    min_items: int | None = None,
+    finished: Callable | None = None,
 ) -> dict:
     """Run every model on every fold; returns ``{model: {"folds": [...], "summary": {...}}}``.
 
-    ``progress(model_name, fold_number)`` is called after each fitted fold.
+    ``progress(model_name, fold_number)`` is called after each fitted fold and
+    ``finished(results_so_far)`` after each model (the command line writes partial
+    results there).
     """
-    folds = make_folds(dataset, n_folds, seed, cold_fraction, official)
+    folds = make_folds(dataset, n_folds, seed, cold_fraction, official, split, test_fraction)
     results = {}
     for name, factory in factories.items():
         per_fold = []
         for fold in folds:
             per_fold.append(
-                evaluate_fold(factory, dataset, fold, seed, validation_fraction, little_known)
+                evaluate_fold(
+                    factory, dataset, fold, seed, validation_fraction, little_known, min_items
+                )
             )
             logger.info("%s fold %d: rmse %.4f", name, fold.number, per_fold[-1]["rmse"])
             if progress is not None:
                 progress(name, fold.number)
         results[name] = {"folds": per_fold, "summary": summarise(per_fold)}
+        if finished is not None:
+            finished(results)
     return results

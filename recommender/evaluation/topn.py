@@ -24,8 +24,8 @@ Example::
     >>> data = from_arrays(rng.integers(0, 30, 600), rng.integers(0, 40, 600),
     ...                    rng.integers(1, 6, 600))
     >>> out = run_topn(data, {"popularity": None}, k=5)
-    >>> sorted(out["popularity"])[:3]
-    ['coverage', 'fit_seconds', 'ndcg']
+    >>> sorted(out["popularity"])[:4]
+    ['cold_ndcg', 'cold_recall', 'coverage', 'fit_seconds']
 """
 
 from __future__ import annotations
@@ -143,10 +143,11 @@ def evaluate_split(
     k: int = 20,
     seed: int = 0,
     progress: Callable | None = None,
+    finished: Callable | None = None,
 ) -> dict:
     """Fit every model on ``split.train`` and score its top-``k`` lists (see the module
     docstring for the metrics); ``factories[name]`` is ``random_state -> estimator``, or
-    None for the popularity list."""
+    None for the popularity list. ``finished(results so far)`` follows each model."""
     ratings = dataset.ratings
     train = ratings.subset(split.train)
     seen = _matrix(ratings, split.train)
@@ -168,6 +169,8 @@ def evaluate_split(
         logger.info("%s: recall@%d %.4f", name, k, results[name]["recall"])
         if progress is not None:
             progress(name)
+        if finished is not None:
+            finished(results)
     return results
 
 
@@ -209,12 +212,13 @@ def _nanmean(values: np.ndarray) -> float:
 
 def run_topn(dataset, factories: dict[str, Callable | None], k: int = 20, split: str = "random",
              test_fraction: float = 0.2, seed: int = 0, cold_fraction: float = 0.0,
-             progress: Callable | None = None) -> dict:  # fmt: skip
+             progress: Callable | None = None, finished: Callable | None = None,
+             ) -> dict:  # fmt: skip
     """The protocol on one split; with ``cold_fraction`` a second pass holding out that
     share of the works adds ``cold_recall`` / ``cold_ndcg`` (and the pass's own overall
     figures as ``recall_with_cold`` / ``ndcg_with_cold``) to each model's results."""
     main = make_split(dataset, split, test_fraction, seed)
-    results = evaluate_split(dataset, factories, main, k, seed, progress)
+    results = evaluate_split(dataset, factories, main, k, seed, progress, finished)
     for result in results.values():
         result["cold_recall"] = result["cold_ndcg"] = float("nan")
         result["n_cold_users"] = 0

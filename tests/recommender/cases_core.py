@@ -27,11 +27,15 @@ CASES = [
     (
         "lasso",
         lambda random_state=0: Lasso(alpha=0.05, random_state=random_state),
-        {"needs_features": True, "ml100k_rmse": 1.07, "planted_ratio": 0.2},
+        # The default prior (15 pseudo-ratings toward the baseline) shrinks this noise-free
+        # world's tastes by 17% (0.19 -> 0.31 of the spread); on MovieLens it is worth
+        # 0.956 -> 0.949 and on sparse users it is what keeps LASSO above the baseline.
+        {"needs_features": True, "ml100k_rmse": 0.96, "planted_ratio": 0.33},
     ),
     (
         "balse",
         lambda random_state=0: BALSE(random_state=random_state),  # ALS and LASSO defaults
-        {"needs_features": True, "ml100k_rmse": 0.935, "planted_ratio": 0.2},
+        # Its LASSO's prior toward the baseline costs the noise-free world (0.2 -> 0.28).
+        {"needs_features": True, "ml100k_rmse": 0.935, "planted_ratio": 0.3},
     ),
 ]

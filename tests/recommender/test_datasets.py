@@ -44,7 +44,7 @@ def test_mangaki_choices_are_mapped(tmp_path):
     data = load_dataset(path)  # auto-detected from the header
     assert sorted(data.ratings.values.tolist()) == pytest.approx([-0.5, 0.1, 4.0])
     assert data.scale.name == "mangaki" and data.scale.relevance == 2.0
-    with pytest.raises(ValueError, match="unknown Mangaki choices"):
+    with pytest.raises(ValueError, match="line 1: unknown Mangaki choice 'adore'"):
         load_dataset(write(tmp_path / "bad.csv", "1,5,adore\n"), "mangaki")
 
 

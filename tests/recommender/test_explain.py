@@ -29,10 +29,14 @@ def test_user_taste_reads_the_lasso_weights_of_a_planted_user(tag_world):
     names = [f"tag{j}" for j in range(tag_world.tags.shape[1])]
     taste = user_taste(model.coef_[0], names, k=3)
     planted = tag_world.weights[0]
-    assert {name for name, _ in taste["liked"]} == {names[j] for j in np.flatnonzero(planted > 0)}
-    assert {name for name, _ in taste["disliked"]} == {
-        names[j] for j in np.flatnonzero(planted < 0)
-    }
+    liked, disliked = np.flatnonzero(planted > 0), np.flatnonzero(planted < 0)
+    # The planted tags come first; a weak third one may follow (everyone's average
+    # taste, which the user's weights start from).
+    assert {name for name, _ in taste["liked"][: len(liked)]} == {names[j] for j in liked}
+    assert {name for name, _ in taste["disliked"][: len(disliked)]} == {names[j] for j in disliked}
+    assert all(
+        abs(w) < 0.3 for _, w in taste["liked"][len(liked) :] + taste["disliked"][len(disliked) :]
+    )
 
 
 def test_nearest_liked_uses_cosine_and_skips_the_item_itself():
