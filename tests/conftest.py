@@ -66,3 +66,17 @@ def anime(db):
     from tests.factories import category
 
     return category("anime")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end: how many tests were skipped, grouped by reason."""
+    from collections import Counter
+
+    reasons = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        summary = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
+        terminalreporter.write_line(f"skipped ({sum(reasons.values())}): {summary}")
