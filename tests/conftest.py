@@ -68,6 +68,7 @@ def anime(db):
     return category("anime")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter):
     """One line at the end: how many tests were skipped, grouped by reason."""
     from collections import Counter
