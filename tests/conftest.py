@@ -68,10 +68,12 @@ def anime(db):
     return category("anime")
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_terminal_summary(terminalreporter):
     """One line at the end: how many tests were skipped, grouped by reason."""
     from collections import Counter
+
+    yield  # after pytest's own summaries
 
     reasons = Counter()
     for report in terminalreporter.stats.get("skipped", []):
