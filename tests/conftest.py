@@ -68,18 +68,18 @@ def anime(db):
     return category("anime")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_terminal_summary(terminalreporter):
-    """One line at the end: how many tests were skipped, grouped by reason."""
+def pytest_unconfigure(config):
+    """One line at the very end: how many tests were skipped, grouped by reason."""
     from collections import Counter
 
-    yield  # after pytest's own summaries
-
-    reasons = Counter()
-    for report in terminalreporter.stats.get("skipped", []):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    reasons: Counter = Counter()
+    for report in reporter.stats.get("skipped", []):
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
         reasons[reason.removeprefix("Skipped: ")] += 1
     if reasons:
         summary = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
-        terminalreporter.write_line(f"skipped ({sum(reasons.values())}): {summary}")
+        reporter.write_line(f"skipped ({sum(reasons.values())}): {summary}")
