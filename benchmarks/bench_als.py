@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.shared_data import data_path
 from benchmarks.synthetic import anime_like
 from recommender.algorithms.als import ALS
 from recommender.algorithms.base import RatingMatrix
@@ -34,7 +35,7 @@ from recommender.algorithms.lasso import Lasso
 logger = logging.getLogger("bench_als")
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "recommender-core.md"
-ML100K = Path(os.environ.get("MANGAKI_ML100K", ROOT.parent / "shared/data/movielens/ml-100k"))
+ML100K = data_path("movielens", "ml-100k")
 START, END = "<!-- bench_als:start -->", "<!-- bench_als:end -->"
 # Tuned on the u1..u5 folds (see docs/recommender-core.md): ALS-WR's reg * n weighting
 # over-shrinks the biases at the factors' reg, so they get their own.

@@ -43,6 +43,7 @@ import numpy as np
 
 from benchmarks.bench_als import ML100K, _fold, timed
 from benchmarks.peers import PEERS, TOPN_PEERS
+from benchmarks.shared_data import missing
 from recommender.algorithms.base import RatingMatrix
 
 logger = logging.getLogger("bench_peers")
@@ -378,7 +379,7 @@ def topn_main(args, parser) -> None:
     if unknown:
         parser.error(f"unknown top-N peers {unknown}; known: {', '.join(TOPN_PEERS)}")
     if not (ML100K / "u.data").exists():
-        parser.error(f"MovieLens 100K not found at {ML100K} (set MANGAKI_ML100K)")
+        parser.error(missing("movielens", "ml-100k", "u.data") or "")
     splits = SPLITS if args.dataset in ("both", *DATASETS) else (args.dataset,)
     started, rows = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), []
     with tempfile.TemporaryDirectory() as folder:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.face_labels import evaluate, read_labels
+from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
 from tagger.vision.backbone import EfficientNetLite0
@@ -36,7 +37,7 @@ from tagger.vision.metrics import precision_recall_f1, roc_auc
 from tagger.vision.preprocess import load_poster, to_model_input
 from tagger.vision.proposals import default_proposals
 
-DEFAULT_POSTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "posters"
+DEFAULT_POSTERS = data_path("posters")
 
 
 def read_index(posters: Path) -> tuple[list[Path], list[str], list[list[str]]]:

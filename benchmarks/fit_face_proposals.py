@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.shared_data import data_path
 from tagger.vision.backbone import EfficientNetLite0
 from tagger.vision.faces import detect_faces
 from tagger.vision.preprocess import load_poster, to_model_input
 from tagger.vision.proposals import DEFAULT_PATH, FaceProposals, face_cells
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_POSTERS = ROOT.parent / "shared" / "data" / "posters"
+DEFAULT_POSTERS = data_path("posters")
 LABELS = ROOT / "data" / "poster_faces.csv"
 
 

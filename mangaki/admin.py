@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
@@ -15,6 +17,8 @@ from mangaki.models import (
 )
 from mangaki.models.catalog import PosterStatus
 from mangaki.security.urls import safe_poster_url
+from mangaki.services.accounts import delete_account
+from mangaki.services.ratings import rate_work, remove_rating
 from mangaki.tasks.counters import recount_later
 
 
@@ -155,14 +159,10 @@ class WorkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-tag the posters of the selected works")
     def retag(self, request, queryset):
-        from mangaki.tasks.queueing import queue
-        from tagger.tasks import tag_posters
+        from tagger.service import request_tagging
 
         ids = list(queryset.exclude(poster="").values_list("pk", flat=True))
-        Work.objects.filter(pk__in=ids).update(poster_status=PosterStatus.PENDING, poster_error="")
-        queued = all(
-            [queue(tag_posters, ids[start : start + 32]) for start in range(0, len(ids), 32)]
-        )
+        queued = request_tagging(ids)
         note = "" if queued else " (the broker is away: some wait as pending for the backlog)"
         self.message_user(request, f"{len(ids)} posters marked for tagging{note}.")
 
@@ -203,12 +203,51 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
+    """Ratings change through the ratings service here too (counters recounted, the
+    change dated), as everywhere else."""
+
     list_display = ["user", "work", "choice", "date"]
     list_filter = ["choice", "work__category"]
     search_fields = ["user__username", "work__title"]
     raw_id_fields = ["user", "work"]
     list_select_related = ["user", "work"]
     date_hierarchy = "date"
+    readonly_fields = ["date"]
+
+    def save_model(self, request, obj, form, change):
+        if change and {"user", "work"} & set(form.changed_data):
+            remove_rating(form.initial_user, form.initial_work_id)
+        saved = rate_work(obj.user, obj.work_id, obj.choice)
+        obj.pk, obj.date = saved.pk, saved.date
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.initial_user = obj.user if obj else None
+        form.initial_work_id = obj.work_id if obj else None
+        return form
+
+    def delete_model(self, request, obj):
+        remove_rating(obj.user, obj.work_id)
+
+    def delete_queryset(self, request, queryset):
+        for rating in queryset.select_related("user"):
+            remove_rating(rating.user, rating.work_id)
+
+
+class AccountAdmin(UserAdmin):
+    """Deleting a person in the admin is the account deletion every other path uses:
+    their works are recounted at once."""
+
+    def delete_model(self, request, obj):
+        delete_account(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            delete_account(user)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AccountAdmin)
 
 
 @admin.register(Profile)

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -29,10 +28,6 @@ def queue_poster_tagging(sender, instance, created, raw=False, update_fields=Non
         )
         TaggedWork.objects.filter(work=instance, source=TagSource.POSTER).delete()
         return
-    Work.objects.filter(pk=instance.pk).update(poster_status=PosterStatus.PENDING, poster_error="")
-    from mangaki.tasks.queueing import queue
-    from tagger.tasks import tag_poster
+    from tagger.service import request_tagging
 
-    work_id = instance.pk
-    # The poster is "pending" in the database already: a broker outage only delays it.
-    transaction.on_commit(lambda: queue(tag_poster, work_id))
+    request_tagging([instance.pk], on_commit=True)

@@ -180,6 +180,40 @@ def _store(work: Work, analysis) -> bool:
     return True
 
 
+#: Posters per tagging task when many are asked for at once.
+BATCH = 32
+
+
+def request_tagging(work_ids, on_commit: bool = False) -> bool:
+    """Mark these works' posters pending and queue their tagging (one task per work for a
+    single poster, batches of ``BATCH`` otherwise): the one way a poster enters the
+    backlog. "pending" is in the database first, so a broker outage only delays the work
+    (``manage.py tag_posters`` and the dashboard's backlog see it). With ``on_commit`` the
+    task is queued once the caller's transaction commits. Returns whether all were queued.
+
+    Example::
+
+        request_tagging([work.pk])
+    """
+    from mangaki.tasks.queueing import queue
+    from tagger.tasks import tag_poster, tag_posters
+
+    ids = list(
+        Work.objects.filter(pk__in=list(work_ids)).exclude(poster="").values_list("pk", flat=True)
+    )
+    Work.objects.filter(pk__in=ids).update(poster_status=PosterStatus.PENDING, poster_error="")
+
+    def send() -> bool:
+        if len(ids) == 1:
+            return queue(tag_poster, ids[0])
+        return all([queue(tag_posters, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)])
+
+    if on_commit:
+        transaction.on_commit(send)
+        return True
+    return send()
+
+
 def backlog():
     """Works whose poster is waiting to be tagged."""
     return Work.objects.exclude(poster="").filter(poster_status=PosterStatus.PENDING)

@@ -66,3 +66,20 @@ def anime(db):
     from tests.factories import category
 
     return category("anime")
+
+
+def pytest_unconfigure(config):
+    """One line at the very end: how many tests were skipped, grouped by reason."""
+    from collections import Counter
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    reasons: Counter = Counter()
+    for report in reporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        summary = "; ".join(f"{n} x {reason}" for reason, n in reasons.most_common())
+        reporter.write_line(f"skipped ({sum(reasons.values())}): {summary}")

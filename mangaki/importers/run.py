@@ -7,11 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
 
-from mangaki.models import Rating
-from mangaki.services.counters import recompute_counters
+from mangaki.services.ratings import import_ratings
 
 from . import fixture, kaggle, manami
 from .records import ImportProblem, ImportReport, WorkRecord
@@ -158,29 +155,8 @@ class _FixtureLinker:
                 continue
             wanted[(self.users[r.user_pk].pk, self.works[r.work_pk])] = r
         self.ratings = []
-        existing = {
-            (u, w): c
-            for u, w, c in Rating.objects.filter(
-                user_id__in={u for u, _ in wanted}, work_id__in={w for _, w in wanted}
-            ).values_list("user_id", "work_id", "choice")
-        }
-        rows = []
-        now = timezone.now()
-        for (user_id, work_id), r in wanted.items():
-            if existing.get((user_id, work_id)) == r.choice:
-                continue
-            if (user_id, work_id) in existing:
-                self.report.ratings_updated += 1
-            else:
-                self.report.ratings_created += 1
-            rows.append(
-                Rating(user_id=user_id, work_id=work_id, choice=r.choice, date=r.date or now)
-            )
-        with transaction.atomic():
-            Rating.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["user", "work"],
-                update_fields=["choice", "date"],
-            )
-            recompute_counters({w for (_, w) in wanted})
+        created, updated = import_ratings(
+            (user_id, work_id, r.choice, r.date) for (user_id, work_id), r in wanted.items()
+        )
+        self.report.ratings_created += created
+        self.report.ratings_updated += updated

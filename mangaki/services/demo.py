@@ -21,8 +21,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from mangaki.choices import Choice
-from mangaki.models import Profile, Rating, TaggedWork, TagSource, Work
+from mangaki.models import Profile, TaggedWork, TagSource, Work
 from mangaki.services.counters import recompute_all
+from mangaki.services.ratings import import_ratings
 
 # Share of a simulated user's ratings per choice (close to the original site's mix).
 CHOICE_MIX = {
@@ -139,17 +140,10 @@ def seed_demo(n_users: int = 300, seed: int = 42, category: str = "anime") -> De
             unique_fields=["user"],
             update_fields=["is_demo", "is_shared", "research_ok"],
         )
-        Rating.objects.bulk_create(
-            [
-                Rating(
-                    user_id=accounts[u].pk,
-                    work_id=int(w),
-                    choice=str(c),
-                    date=base + dt.timedelta(seconds=int(s)),
-                )
-                for u, w, c, s in zip(user_idx, work_ids, choices, offsets, strict=True)
-            ],
-            batch_size=2000,
+        # Through the ratings service, as every rating.
+        import_ratings(
+            (accounts[u].pk, int(w), str(c), base + dt.timedelta(seconds=int(s)))
+            for u, w, c, s in zip(user_idx, work_ids, choices, offsets, strict=True)
         )
-    recompute_all()
+    recompute_all()  # the works the previous demo users rated too
     return DemoSummary(users=n_users, ratings=len(user_idx))

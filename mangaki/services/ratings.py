@@ -103,8 +103,53 @@ def add_missing_ratings(user, ratings: Iterable[tuple[int, str]]) -> int:
             batch_size=1000,
         )
         if new:
-            _after_change(user.pk, sorted(new))
+            _after_change(sorted(new))
     return len(new)
+
+
+def import_ratings(rows, overwrite: bool = True) -> tuple[int, int]:
+    """Write many people's ratings at once: ``(user id, work id, choice, date or None)``
+    rows, for catalogue fixtures and the demo. With ``overwrite`` a different choice
+    replaces the stored one, else stored ratings are kept; the last row of a pair wins.
+    The works' counters are recounted before returning. Returns (created, updated).
+
+    Example::
+
+        import_ratings([(alice.pk, 12, "like", None)])  # -> (1, 0)
+    """
+    from mangaki.services.counters import recompute_counters
+
+    wanted = {(u, w): (c, d) for u, w, c, d in rows}
+    bad = sorted({c for c, _ in wanted.values() if c not in Choice.values})
+    if bad:
+        raise RatingError(_("unknown choice(s): %(choices)s") % {"choices": ", ".join(bad)})
+    now = timezone.now()
+    created = updated = 0
+    works = sorted({w for _, w in wanted})
+    with transaction.atomic():
+        existing = {
+            (u, w): c
+            for u, w, c in Rating.objects.filter(
+                user_id__in={u for u, _ in wanted}, work_id__in=works
+            ).values_list("user_id", "work_id", "choice")
+        }
+        fresh = []
+        for (user_id, work_id), (choice, date) in wanted.items():
+            stored = existing.get((user_id, work_id))
+            if stored == choice or (stored is not None and not overwrite):
+                continue
+            created += stored is None
+            updated += stored is not None
+            fresh.append(Rating(user_id=user_id, work_id=work_id, choice=choice, date=date or now))
+        Rating.objects.bulk_create(
+            fresh,
+            update_conflicts=True,
+            unique_fields=["user", "work"],
+            update_fields=["choice", "date"],
+            batch_size=2000,
+        )
+        recompute_counters(works)
+    return created, updated
 
 
 def remove_rating(user, work_id: int) -> bool:

@@ -4,7 +4,16 @@ import gzip
 
 import pytest
 
-ANILIST = "/work/shared/data/mangaki/mrsalixor_anilist_{}list.json"
+from benchmarks.shared_data import data_path, missing
+
+
+def anilist_export(kind: str) -> bytes:
+    """A real AniList export (``kind`` anime or manga) from the shared data; skips without it."""
+    name = f"mrsalixor_anilist_{kind}list.json"
+    reason = missing("mangaki", name)
+    if reason:
+        pytest.skip(reason)
+    return data_path("mangaki", name).read_bytes()
 
 
 def mal_xml(entries, kind="anime") -> bytes:

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from mangaki.lists.parsers import MAX_BYTES, ListFormatError, parse_bytes, read_limited
-from tests.lists.conftest import ANILIST, gz, mal_xml
+from tests.lists.conftest import anilist_export, gz, mal_xml
 
 
 def test_it_reads_a_mal_anime_export():
@@ -35,8 +35,7 @@ def test_it_reads_gzipped_exports():
 
 @pytest.mark.parametrize("kind,n_scored", [("anime", 23), ("manga", 20)])
 def test_it_reads_the_real_anilist_exports(kind, n_scored):
-    with open(ANILIST.format(kind), "rb") as handle:
-        source, entries = parse_bytes(handle.read())
+    source, entries = parse_bytes(anilist_export(kind))
     assert source == "anilist"
     assert len(entries) == 50
     assert all(e.kind == kind and e.anilist_id and e.status == "unknown" for e in entries)

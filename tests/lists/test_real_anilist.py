@@ -1,11 +1,13 @@
 """The real AniList exports against the bundled Kaggle catalogue (known answers)."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
 from mangaki.importers import import_catalog
 from mangaki.models import ListImport, Rating
-from tests.lists.conftest import ANILIST
+from tests.lists.conftest import anilist_export
 
 
 @pytest.mark.django_db
@@ -22,8 +24,7 @@ def test_real_anilist_exports_preview_commit_and_reimport(
         "manga": {"create": 0, "skip": 0, "unmatched": 50},
     }
     for kind, counts in expected.items():
-        with open(ANILIST.format(kind), "rb") as handle:
-            response = client.post(reverse("list-import-upload"), {"file": handle})
+        response = client.post(reverse("list-import-upload"), {"file": _upload(kind)})
         page = client.get(response.url)
         for action, n in counts.items():
             assert f'<span data-count="{action}">{n}</span>'.encode() in page.content, action
@@ -39,8 +40,7 @@ def test_real_anilist_exports_preview_commit_and_reimport(
     done = ListImport.objects.filter(user=alice, source="anilist").order_by("pk")
     assert [(i.status, i.created, i.unmatched) for i in done] == [("done", 19, 5), ("done", 0, 50)]
 
-    with open(ANILIST.format("anime"), "rb") as handle:
-        again = client.post(reverse("list-import-upload"), {"file": handle})
+    again = client.post(reverse("list-import-upload"), {"file": _upload("anime")})
     page = client.get(again.url)
     assert b'<span data-count="create">0</span>' in page.content
     assert b'<span data-count="unchanged">19</span>' in page.content
@@ -65,3 +65,9 @@ def _count():
     from django.db.models import Count
 
     return Count("id")
+
+
+def _upload(kind: str):
+    upload = io.BytesIO(anilist_export(kind))
+    upload.name = f"anilist-{kind}.json"
+    return upload

@@ -4,12 +4,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from benchmarks.shared_data import data_path, missing
 from mangaki.importers import detect_format, import_catalog
 from mangaki.importers.jsonstream import JSONStreamError, iter_array
 from mangaki.models import Rating, Tag, TaggedWork, Work, WorkTitle
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = data_path()
 HEADER = "anime_id,name,genre,type,episodes,rating,members\n"
 
 
@@ -134,7 +135,7 @@ def test_format_detection(tmp_path):
         detect_format(_write(tmp_path, "d", "hello"))
 
 
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data is not present")
+needs_shared = pytest.mark.skipif(bool(missing()), reason=missing() or "")
 
 
 @needs_shared

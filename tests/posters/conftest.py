@@ -1,8 +1,9 @@
-from pathlib import Path
-
 import pytest
 
-POSTERS = Path(__file__).resolve().parents[3] / "shared" / "data" / "posters" / "images"
+from benchmarks.shared_data import data_path, missing
+from tests.drawn import drawn_poster
+
+POSTERS = data_path("posters", "images")
 
 
 @pytest.fixture
@@ -14,7 +15,19 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def real_poster():
-    path = POSTERS / "10719.jpg"  # Boku wa Tomodachi ga Sukunai: a group of characters
-    if not path.is_file():
-        pytest.skip("../shared/data/posters is not present")
+    """A real poster full of faces (Boku wa Tomodachi ga Sukunai): for what needs artwork."""
+    reason = missing("posters", "images", "10719.jpg")
+    if reason:
+        pytest.skip(reason)
+    return POSTERS / "10719.jpg"
+
+
+@pytest.fixture
+def poster_file(tmp_path):
+    """A poster file for the pipeline's own behaviour: the real one with the shared data,
+    else one drawn with Pillow."""
+    if not missing("posters", "images", "10719.jpg"):
+        return POSTERS / "10719.jpg"
+    path = tmp_path / "drawn.jpg"
+    path.write_bytes(drawn_poster(10719))
     return path

@@ -3,7 +3,6 @@ and small synthetic worlds with known answers."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,14 +10,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from benchmarks.shared_data import data_path
 from recommender.algorithms.base import RatingMatrix
 
-ML100K = Path(
-    os.environ.get(
-        "MANGAKI_ML100K",
-        Path(__file__).resolve().parents[3] / "shared" / "data" / "movielens" / "ml-100k",
-    )
-)
+ML100K = data_path("movielens", "ml-100k")
 ML_USERS, ML_ITEMS = 943, 1682
 
 

@@ -1,11 +1,11 @@
 """Loaders on tiny files written in tmp_path."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks.shared_data import data_path
 from recommender.evaluation.datasets import (
     MANGAKI_CHOICES,
     detect_scale,
@@ -108,7 +108,7 @@ def test_unknown_format_is_rejected(tmp_path):
         load_dataset(tmp_path, "parquet")
 
 
-SEED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "mangaki" / "seed_data.json"
+SEED_DATA = data_path("mangaki", "seed_data.json")
 
 
 @pytest.mark.skipif(not SEED_DATA.exists(), reason="Mangaki seed data not available")

@@ -77,10 +77,10 @@ def test_tag_image_on_a_real_poster_with_the_real_backbone(backbone, posters_dir
 
 
 @pytest.mark.slow
-def test_face_helper_processes_give_the_same_tags_as_inline(backbone, poster_paths):
+def test_face_helper_processes_give_the_same_tags_as_inline(backbone, real_poster_paths):
     from tagger.vision import runtime
 
-    posters = poster_paths[:6]
+    posters = real_poster_paths[:6]
     before = runtime._threads
     try:
         runtime.configure(threads=1)

@@ -24,8 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from tagger.service import tag_works
-        from tagger.tasks import tag_posters
+        from tagger.service import request_tagging, tag_works
         from tagger.vision import runtime
 
         runtime.configure(concurrency=1)  # this process alone tags: all cores (docs/tagger.md)
@@ -34,6 +33,12 @@ class Command(BaseCommand):
             works = Work.objects.exclude(poster="")
             if not options["all"]:
                 works = works.filter(poster_status=PosterStatus.ERROR)
+            # Into the backlog (queued now with --queue; tagged below otherwise).
+            ids = list(works.order_by("pk").values_list("pk", flat=True)[: options["limit"]])
+            if options["queue"]:
+                request_tagging(ids)
+                self.stdout.write(f"{len(ids)} posters queued for tagging")
+                return
             works.update(poster_status=PosterStatus.PENDING)
         ids = list(backlog().order_by("pk").values_list("pk", flat=True)[: options["limit"]])
         size = max(1, options["batch_size"])
@@ -42,7 +47,7 @@ class Command(BaseCommand):
             for start in range(0, len(ids), size):
                 batch = ids[start : start + size]
                 if options["queue"]:
-                    tag_posters.delay(batch)
+                    request_tagging(batch)
                 else:
                     for key, value in tag_works(batch).items():
                         totals[key] += value
