@@ -119,7 +119,7 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
     page.fill("#id_password2", "a-Long-pass-phrase-42")
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_selector(".deck-card")
-    assert "Your 10 ratings from this visit were saved" in page.content()
+    assert "10 ratings from this visit were added to your account" in page.content()
     user = _db(lambda: get_user_model().objects.get(username="newcomer"))
     kept = _db(lambda: list(Rating.objects.filter(user=user).values_list("work_id", flat=True)))
     assert sorted(map(str, kept)) == sorted(rated)
