@@ -11,9 +11,9 @@ data is kept anywhere else.
 Example::
 
     python -m recommender.evaluation.subsample --data ../shared/data/movielens/ml-100k \\
-        --output /tmp/ml100k-sparse
-    python -m recommender.evaluate --data /tmp/ml100k-sparse/ratings.csv \\
-        --tags /tmp/ml100k-sparse/tags.csv --models baseline,lasso,balse
+        --output var/ml100k-sparse
+    python -m recommender.evaluate --data var/ml100k-sparse/ratings.csv \\
+        --tags var/ml100k-sparse/tags.csv --models baseline,lasso,balse
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def load_poster(
     Animated images give their first frame; EXIF orientation is applied; transparency is
     composited on white. Raises a ``PosterError`` subclass for bad input.
 
-    >>> load_poster("/work/shared/data/posters/images/120.jpg").size  # doctest: +SKIP
+    >>> load_poster("../shared/data/posters/images/120.jpg").size  # doctest: +SKIP
     (223, 318)
     """
     data = _read_bytes(source, max_bytes)
