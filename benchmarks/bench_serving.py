@@ -71,6 +71,7 @@ def _populate(n_works: int, n_ratings: int, seed: int) -> None:
 
     call_command("migrate", verbosity=0)
     if Rating.objects.count() >= n_ratings and Work.objects.count() >= n_works:
+        Profile.objects.filter(user__username__startswith="bench_").update(research_ok=True)
         return
     import_catalogue_head(n_works, ROOT / "var")
     Rating.objects.all().delete()
@@ -89,6 +90,8 @@ def _populate(n_works: int, n_ratings: int, seed: int) -> None:
     Profile.objects.bulk_create(
         [Profile(user_id=int(u)) for u in user_ids], ignore_conflicts=True, batch_size=5000
     )
+    # Training reads the ratings of consenting profiles only.
+    Profile.objects.filter(user_id__in=user_ids.tolist()).update(research_ok=True)
     work_ids = np.array(Work.objects.order_by("pk").values_list("pk", flat=True))
     rng = np.random.default_rng(seed)
     popularity = 1.0 / np.arange(1, len(work_ids) + 1) ** 0.8
