@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max
 
 from mangaki.choices import PREDICTION_LABELS, RATING_VALUES, predicted_choice
 from mangaki.models import Rating, Work
@@ -46,19 +45,8 @@ class Recommendation:
         return str(PREDICTION_LABELS[self.predicted_choice])
 
 
-def ratings_stamp(user) -> str:
-    """What a member's cached lists are keyed by: their number of ratings and the time of
-    the latest change, read from the database (one indexed query). Any rating set, changed
-    or removed gives a new stamp, so a cached list can never outlive the ratings it came
-    from, even when the cache missed an invalidation (Redis away while a rating changed).
-
-    Example::
-
-        ratings_stamp(alice)  # -> "24-1764662400.123"
-    """
-    found = Rating.objects.filter(user=user).aggregate(n=Count("id"), last=Max("date"))
-    last = found["last"].timestamp() if found["last"] else 0.0
-    return f"{found['n']}-{last:.6f}"
+def _stamp(n: int, last) -> str:
+    return f"{n}-{last.timestamp() if last else 0.0:.6f}"
 
 
 def user_ratings(user) -> list[tuple[int, str]]:
@@ -69,8 +57,26 @@ def user_ratings(user) -> list[tuple[int, str]]:
 
         user_ratings(alice)  # -> [(12, "like"), (40, "wontsee")]
     """
-    rows = Rating.objects.filter(user=user).order_by("date", "pk")
-    return list(rows.values_list("work_id", "choice"))
+    return user_ratings_and_stamp(user)[0]
+
+
+def user_ratings_and_stamp(user) -> tuple[list[tuple[int, str]], str]:
+    """:func:`user_ratings` and the stamp a member's cached lists are keyed by (their
+    number of ratings and the time of the latest change), from one indexed query. Any
+    rating set, changed or removed gives a new stamp, so a cached list can never outlive
+    the ratings it came from, even when the cache missed an invalidation (Redis away
+    while a rating changed).
+
+    Example::
+
+        user_ratings_and_stamp(alice)  # -> ([(12, "like")], "1-1764662400.123000")
+    """
+    rows = list(
+        Rating.objects.filter(user=user).order_by("date", "pk").values_list(
+            "work_id", "choice", "date")
+    )  # fmt: skip
+    last = max((date for *_, date in rows), default=None)
+    return [(w, c) for w, c, _ in rows], _stamp(len(rows), last)
 
 
 def recommend(
@@ -89,7 +95,7 @@ def recommend(
     they pick it and like it), each with its predicted rating and an explanation.
     Rated works are left out, except those marked wontsee when ``show_wontsee`` (a person
     may reconsider). A member's lists are cached until their ratings change
-    (:func:`ratings_stamp`).
+    (:func:`user_ratings_and_stamp`).
 
     Example::
 
@@ -143,7 +149,8 @@ def recommend_lists(
         include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
     key = None
     if user is not None and user.is_authenticated and ratings is None:
-        version = ratings_stamp(user)
+        # One read gives both the cache key and, on a miss, the ratings to fold in.
+        rated, version = user_ratings_and_stamp(user)
         options = json.dumps(
             [category_id, n, discover_n, include_nsfw, min_popularity, sorted(exclude),
              show_wontsee]
@@ -153,7 +160,6 @@ def recommend_lists(
         hit = cache.get(key)
         if hit is not None:
             return _materialise(hit, (n, discover_n), include_nsfw)
-        rated = user_ratings(user)
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
     person = model.fold(rated)

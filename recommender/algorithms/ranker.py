@@ -399,7 +399,11 @@ class Ranker(Recommender):
         counts = np.zeros(n)
         known = min(n, len(self.item_counts_))
         counts[:known] = self.item_counts_[:known]
-        content = (picks[:, :known] @ self.content_[:, :known].T) @ design[:n].T
+        # In the stored maps' float32: a float64 product would copy both maps first.
+        weights = picks[:, :known].astype(self.content_.dtype)
+        content = (weights @ self.content_[:, :known].T) @ design[:n].T.astype(
+            self.content_.dtype, copy=False
+        )
         share = counts / (counts + self.gate_)
         return share * picks + (1 - share) * content
 

@@ -60,6 +60,18 @@ def test_a_person_is_offered_works_of_the_taste_they_showed(model):
     assert not (seen.toarray()[np.arange(40)[:, None], lists] > 0).any()
 
 
+def test_auto_reg_tried_on_the_most_picked_works_matches_the_whole_catalogue(monkeypatch):
+    import recommender.algorithms.ease as ease
+
+    ratings, _, _, _ = planted_groups(n_users=300, n_items=160, per_user=15)
+    whole = EASE(random_state=0).fit(ratings)
+    monkeypatch.setattr(ease, "REG_SAMPLE_ITEMS", 60)
+    core = EASE(random_state=0).fit(ratings)
+    # Same candidates (scaled by the whole catalogue): the choice moves at most one step.
+    assert whole.reg_ / 4.5 <= core.reg_ <= whole.reg_ * 4.5
+    assert core.coef_.shape == whole.coef_.shape  # the final solve still covers every work
+
+
 def test_fold_in_gives_the_training_user_s_own_scores():
     ratings, _, _, _ = planted_groups()
     model = EASE(reg=5.0).fit(ratings)

@@ -104,10 +104,10 @@ def test_recommendations_page_queries_do_not_grow_with_ratings(
         with django_capture_on_commit_callbacks(execute=True):  # drops the cached list
             rate_work(member, work.pk, ["like", "dislike"][i % 2])
         if i in (0, 19):
-            # session, user, category, profile (adult setting), ratings for the list, the
-            # works shown with the ones that explain them, ratings for the taste and the
-            # count, the little-known works of the discovery strip, the nav's categories
-            with django_assert_num_queries(9):
+            # session, user, category, profile (adult setting), the ratings (the lists'
+            # cache key and their input at once), the works shown with the ones that
+            # explain them, the ratings for the taste, the nav's categories
+            with django_assert_num_queries(8):
                 assert client.get("/recommendations/anime/").status_code == 200
     with django_assert_num_queries(8):  # the same lists again, from the cache
         response = client.get("/recommendations/anime/")
