@@ -258,5 +258,5 @@ def placeholder_svg(title: str, genres: Iterable[str] = (), caption: str = "") -
 def placeholder_data_url(title: str, genres: Iterable[str] = (), caption: str = "") -> str:
     """:func:`placeholder_svg` as a ``data:`` address for an ``<img src>``."""
     return "data:image/svg+xml," + quote(
-        placeholder_svg(title, genres, caption), safe=" =:/\"'#,.()"
+        placeholder_svg(title, genres, caption), safe=" =:/\"',.()"
     )
