@@ -276,3 +276,11 @@ def test_french_translations_put_a_non_breaking_space_before_high_punctuation():
     assert len(msgstrs) > 300
     bad = [s for s in msgstrs if re.search(r"[ ][:;?!](\s|$)|« | »", s)]
     assert bad == []
+
+
+def test_the_login_and_sign_up_pages_link_each_other_keeping_the_page_to_return_to(client, db):
+    login = client.get("/accounts/login/?next=/work/7/").content.decode()
+    assert 'href="/accounts/signup/?next=/work/7/"' in login
+    assert 'name="next" value="/work/7/"' in login
+    signup = client.get("/accounts/signup/?next=/work/7/").content.decode()
+    assert 'href="/accounts/login/?next=/work/7/"' in signup
