@@ -46,6 +46,8 @@ def profile(request, username: str):
     by_choice[WATCHLIST] = sorted(watchlist, key=lambda w: (w not in scores, -scores.get(w, 0.0)))
 
     group = request.GET.get("group")
+    if group == Choice.WILLSEE:
+        group = WATCHLIST  # "want to see" is shown as the watchlist
     page = None
     if group in by_choice:
         page = Paginator(by_choice[group], GROUP_PAGE).get_page(request.GET.get("page"))

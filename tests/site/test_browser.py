@@ -223,7 +223,7 @@ CONTRAST_JS = """
 """
 
 
-def _member(live_server, page, username="reader", language=None):
+def _member(live_server, page, username="reader"):
     _db(lambda: get_user_model().objects.create_user(username, password="a-Long-pass-42"))
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
@@ -377,3 +377,26 @@ def test_a_first_visit_in_pictures_with_a_drawn_poster_for_each_work(
     _shoot(page, shots, "profile")
     if os.environ.get("MANGAKI_SCREENSHOTS"):
         shutil.copytree(shots, os.environ["MANGAKI_SCREENSHOTS"], dirs_exist_ok=True)
+
+
+def test_a_members_recommendations_start_on_the_first_phone_screen(browser, live_server):
+    from tests.factories import RatingFactory
+
+    def rate():
+        user = get_user_model().objects.create_user("phoner", password="a-Long-pass-42")
+        for work in Work.objects.order_by("-nb_ratings")[:12]:
+            RatingFactory(user=user, work=work, choice="like")
+
+    _db(rate)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    _offline(page, live_server)
+    page.goto(f"{live_server.url}/accounts/login/?next=/recommendations/")
+    page.fill("#id_username", "phoner")
+    page.fill("#id_password", "a-Long-pass-42")
+    page.locator("main button[type=submit]").tap()
+    page.wait_for_selector(".grid .card")
+    first = page.locator(".grid .card").first.bounding_box()
+    assert first["y"] < PHONE["height"] * 0.75, first
+    assert page.title() == "Recommended anime for you · Mangaki"
+    context.close()
