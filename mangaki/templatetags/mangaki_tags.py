@@ -17,7 +17,8 @@ def poster(work, css_class="poster"):
     over its genres' colours; ``work.genre_names`` when the view attached them) if it has
     none or it fails to load: static/js/posters.js swaps a poster that fails to load for
     ``data-fallback`` (no inline handler, which the Content-Security-Policy forbids)."""
-    caption = " · ".join(str(part) for part in (work.get_work_type_display(), work.year) if part)
+    kind = work.get_work_type_display() if work.work_type else ""  # no "Unknown" drawn
+    caption = " · ".join(str(part) for part in (kind, work.year) if part)
     drawn = placeholder_data_url(work.title, getattr(work, "genre_names", ()), caption)
     url = work.poster.url if work.poster else safe_poster_url(work.poster_url)
     alt = _("Poster of %(title)s") % {"title": work.title}
