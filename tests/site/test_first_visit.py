@@ -113,6 +113,8 @@ def test_an_empty_category_is_hidden_from_the_header_and_explained_by_address(cl
         assert "There is no manga in this catalogue yet." in html, url
         assert "import_catalog" in html
         assert "You have rated every work" not in html
+    deck = client.get("/deck/manga/").content.decode()
+    assert 'aria-label="Deck"' not in deck and "deck-status" not in deck  # nothing to rate
     client.force_login(alice)
     html = client.get("/recommendations/manga/").content.decode()
     assert "There is no manga in this catalogue yet." in html
