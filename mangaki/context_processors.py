@@ -1,6 +1,7 @@
-from mangaki.models import Category
+from mangaki.views.cards import non_empty_categories
 
 
 def site(request):
-    # Two rows, cached per process after the first request would be premature: one tiny query.
-    return {"nav_categories": Category.objects.all()}
+    # One small query: the header offers only the categories that have works (a catalogue
+    # without manga shows no manga tab).
+    return {"nav_categories": non_empty_categories()}

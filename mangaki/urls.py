@@ -7,8 +7,7 @@ from django.views.static import serve
 from mangaki import language
 from mangaki.security.logins import guarded
 from mangaki.views import (
-    account,
-    accounts,
+    account_settings,
     dashboard,
     deck,
     health,
@@ -16,6 +15,7 @@ from mangaki.views import (
     profile,
     recommendations,
     search,
+    sign_in,
     tastemap,
     tokens,
     works,
@@ -44,12 +44,12 @@ urlpatterns = [
         name="deck-recommendations",
     ),
     path("u/<str:username>/", profile.profile, name="profile"),
-    path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", guarded(accounts.LoginView.as_view()), name="login"),
+    path("accounts/signup/", sign_in.signup, name="signup"),
+    path("accounts/login/", guarded(sign_in.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/reset/",
-        accounts.PasswordResetView.as_view(),
+        sign_in.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -59,15 +59,17 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        accounts.PasswordResetConfirmView.as_view(),
+        sign_in.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
-    path("account/", account.settings, name="account"),
-    path("account/email/", account.change_email, name="account-email"),
-    path("account/export/", account.export_all, name="account-export"),
-    path("account/export/<slug:category>.xml", account.export_mal, name="account-export-mal"),
-    path("account/delete/", account.delete, name="account-delete"),
+    path("account/password/", sign_in.PasswordChangeView.as_view(), name="password_change"),
+    path("account/", account_settings.settings, name="account"),
+    path("account/email/", account_settings.change_email, name="account-email"),
+    path("account/export/", account_settings.export_all, name="account-export"),
+    path(
+        "account/export/<slug:category>.xml", account_settings.export_mal, name="account-export-mal"
+    ),
+    path("account/delete/", account_settings.delete, name="account-delete"),
     path("account/import/", imports.upload, name="list-import-upload"),
     path("account/import/<int:pk>/", imports.preview, name="list-import"),
     path("account/import/<int:pk>/status.json", imports.status, name="list-import-status"),

@@ -246,12 +246,15 @@ class ExplanationSerializer(serializers.Serializer):
 class RecommendationSerializer(serializers.Serializer):
     work = WorkSummarySerializer()
     score = serializers.FloatField(
-        help_text="Predicted rating, from -2 (dislike) to 4 (favorite); the list itself is "
-        "ordered by how likely you are to pick the work and like it"
+        help_text="Predicted rating on the model's scale (favorite 4, like 2, neutral 0.1, "
+        "dislike -2), for sorting and analysis; show people `predicted_choice` instead. The "
+        "list itself is ordered by how likely you are to pick the work and like it"
     )
     predicted_choice = serializers.ChoiceField(
         choices=["favorite", "like", "neutral", "dislike"],
-        help_text="The choice the predicted rating is closest to",
+        help_text="What to show people: the choice the predicted rating is closest to. The "
+        'site words it "likely a favourite", "you\'ll probably like it", "probably so-so for '
+        'you", "probably not for you" (mangaki.choices.PREDICTION_LABELS)',
     )
     explanation = ExplanationSerializer()
 

@@ -130,7 +130,8 @@ def deck(
     exclude = list(exclude)
     if exclude:
         works = works.exclude(pk__in=exclude)
-    works = works.select_related("category").defer("poster_embedding", "synopsis")
+    # The synopsis stays: the deck card shows it.
+    works = works.select_related("category").defer("poster_embedding")
     if slot == "diverse":
         # Condition on everything rated, in any category: it is all the same taste space.
         rated = exclude

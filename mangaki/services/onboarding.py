@@ -57,6 +57,12 @@ def undo_in_session(session: MutableMapping) -> int | None:
     return work_id
 
 
+def forget_in_session(session: MutableMapping, work_id: int) -> None:
+    """Take back a visitor's rating of one work (the "clear" of a work page, an undo)."""
+    pairs = [(w, c) for w, c in session_ratings(session) if w != int(work_id)]
+    session[SESSION_KEY] = [list(p) for p in pairs]
+
+
 def claim(session: MutableMapping, user) -> tuple[int, int]:
     """Move the session's ratings into ``user``'s account (at sign-up or log-in) and empty
     the session list. The account's own ratings win: a work it already rated keeps that

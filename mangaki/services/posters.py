@@ -21,9 +21,12 @@ import io
 import logging
 import threading
 import time
+import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
 
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
@@ -170,3 +173,90 @@ def fetch_missing_posters(limit: int | None = None, policy: FetchPolicy | None =
         outcome = fetch_poster(work_id, policy)
         outcomes[outcome.split(":")[0]] += 1
     return outcomes
+
+
+# The drawn placeholder of a work without a poster (or whose poster fails to load): its
+# title on a background coloured by its genres, so that cards of posterless works can be
+# told apart at a glance. Drawn as SVG and inlined as a data: address (the site's
+# Content-Security-Policy allows data: images), a kilobyte a card before compression.
+
+PLACEHOLDER_SIZE = (225, 320)
+_LINE_CHARS = 15  # characters a title line holds at the placeholder's font size
+_MAX_LINES = 5
+
+
+def genre_hue(name: str) -> int:
+    """The hue (0-359) of a genre: the same in every process and on every page, so that
+    "Romance" has one colour wherever it is drawn.
+
+    Example::
+
+        >>> genre_hue("Romance") == genre_hue("romance")
+        True
+    """
+    return zlib.crc32(name.strip().casefold().encode()) % 360
+
+
+def _title_lines(title: str) -> list[str]:
+    lines: list[str] = []
+    for word in title.split():
+        while len(word) > _LINE_CHARS:  # a very long word is cut, not overflowing
+            lines.append(word[: _LINE_CHARS - 1] + "-")
+            word = word[_LINE_CHARS - 1 :]
+        if lines and len(lines[-1]) + 1 + len(word) <= _LINE_CHARS and not lines[-1].endswith("-"):
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > _MAX_LINES:
+        lines = lines[:_MAX_LINES]
+        lines[-1] = lines[-1][: _LINE_CHARS - 1].rstrip() + "…"
+    return lines or ["?"]
+
+
+def placeholder_svg(title: str, genres: Iterable[str] = (), caption: str = "") -> str:
+    """An SVG poster drawn for a work: the title in large type over a gradient of its two
+    first genres' colours, up to three genres as coloured bands with their names at the
+    bottom, and a caption (type and year) at the top. Works without genres take their
+    colours from the title. Deterministic: the same work is drawn the same way.
+
+    Example::
+
+        >>> svg = placeholder_svg("Cowboy Bebop", ["Action", "Space"], "TV · 1998")
+        >>> "Cowboy Bebop" in svg and "Space" in svg
+        True
+    """
+    genres = [g for g in genres if g.strip()][:3]
+    hues = [genre_hue(g) for g in genres] or [genre_hue(title), (genre_hue(title) + 40) % 360]
+    first, second = hues[0], hues[1] if len(hues) > 1 else (hues[0] + 40) % 360
+    width, height = PLACEHOLDER_SIZE
+    lines = _title_lines(title)
+    top = 150 - 13 * (len(lines) - 1)
+    text = "".join(
+        f'<tspan x="112.5" y="{top + 26 * i}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    bands = "".join(
+        f'<rect y="{height - 30 * (len(genres) - i)}" width="{width}" height="30" '
+        f'fill="hsl({genre_hue(g)} 55% 24%)"/>'
+        f'<text x="12" y="{height - 30 * (len(genres) - i) + 20}">{escape(g)}</text>'
+        for i, g in enumerate(genres)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-family="system-ui,sans-serif">'
+        '<defs><linearGradient id="g" x2="1" y2="1">'
+        f'<stop offset="0" stop-color="hsl({first} 45% 36%)"/>'
+        f'<stop offset="1" stop-color="hsl({second} 50% 22%)"/></linearGradient></defs>'
+        f'<rect width="{width}" height="{height}" fill="url(#g)"/>'
+        f'<text x="12" y="24" fill="#fff" fill-opacity=".85" font-size="14">'
+        f"{escape(caption)}</text>"
+        f'<text fill="#fff" font-size="22" font-weight="700" text-anchor="middle">{text}</text>'
+        f'<g fill="#fff" font-size="14">{bands}</g></svg>'
+    )
+
+
+def placeholder_data_url(title: str, genres: Iterable[str] = (), caption: str = "") -> str:
+    """:func:`placeholder_svg` as a ``data:`` address for an ``<img src>``."""
+    return "data:image/svg+xml," + quote(
+        placeholder_svg(title, genres, caption), safe=" =:/\"',.()"
+    )

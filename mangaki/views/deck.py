@@ -23,6 +23,7 @@ from mangaki.services.onboarding import (
     undo_in_session,
 )
 from mangaki.services.ratings import RatingError, rate_work, remove_rating
+from mangaki.views.cards import attach_genres
 from recommender.registry import active_version
 from recommender.serving import recommend, taste
 
@@ -50,6 +51,7 @@ def _card_context(request, category: Category, slot: str, card: Work | None = No
         found = deck(request.user, category, slot, n=1, exclude=[w for w, _ in pairs])
         card = found[0] if found else None
     can_undo = bool(pairs) if anonymous else bool(request.session.get(UNDO_KEY))
+    attach_genres([card])
     return {
         "category": category,
         "slot": slot,
@@ -59,6 +61,8 @@ def _card_context(request, category: Category, slot: str, card: Work | None = No
         "n_rated": len(pairs),
         "enough": ENOUGH,
         "can_undo": can_undo,
+        # "You have rated every work" would be untrue of a category with no work at all.
+        "category_empty": card is None and not Work.objects.filter(category=category).exists(),
     }
 
 
@@ -135,6 +139,7 @@ def recommendations(request, category: str):
     else:
         items = recommend(None, ratings=pairs, category_id=category_obj.pk, n=12)
         liked = taste(None, ratings=pairs, k=5)
+    attach_genres([rec.work for rec in items])
     return render(
         request,
         "mangaki/deck_recommendations.html",
@@ -146,5 +151,6 @@ def recommendations(request, category: str):
             "enough": ENOUGH,
             "missing": max(ENOUGH - len(pairs), 0),
             "model_version": active_version(),
+            "category_empty": not Work.objects.filter(category=category_obj).exists(),
         },
     )

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from mangaki.choices import Choice
 from mangaki.models import Rating, Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.views.cards import attach_genres
 from recommender.serving import score_works, taste
 
 PREVIEW = 8  # works per group on the profile page
@@ -45,6 +46,8 @@ def profile(request, username: str):
     by_choice[WATCHLIST] = sorted(watchlist, key=lambda w: (w not in scores, -scores.get(w, 0.0)))
 
     group = request.GET.get("group")
+    if group == Choice.WILLSEE:
+        group = WATCHLIST  # "want to see" is shown as the watchlist
     page = None
     if group in by_choice:
         page = Paginator(by_choice[group], GROUP_PAGE).get_page(request.GET.get("page"))
@@ -53,6 +56,7 @@ def profile(request, username: str):
         group = None
         shown = {key: ids[:PREVIEW] for key, ids in by_choice.items()}
     works = Work.objects.only(*CARD_FIELDS).in_bulk([pk for ids in shown.values() for pk in ids])
+    attach_genres(works.values())
     return render(
         request,
         "mangaki/profile.html",
@@ -61,11 +65,13 @@ def profile(request, username: str):
             "is_me": is_me,
             "group": group,
             "page": page,
+            # "Want to see" is the watchlist, shown once, in its own order.
             "groups": [
                 (c.value, c.label, [works[pk] for pk in shown[c.value]], len(by_choice[c.value]))
                 for c in Choice
-                if shown.get(c.value)
+                if c != Choice.WILLSEE and shown.get(c.value)
             ],
+            # The predicted rating, shown as words by the {% prediction %} tag.
             "watchlist": [(works[pk], scores.get(pk)) for pk in shown.get(WATCHLIST, [])],
             "watchlist_total": len(watchlist),
             "taste": taste(owner, ratings=pairs, k=5) if group is None else None,

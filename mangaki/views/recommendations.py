@@ -3,7 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from mangaki.models import Category
+from mangaki.models import Category, Work
+from mangaki.views.cards import attach_genres
 from recommender.registry import active_version
 from recommender.serving import recommend_lists, taste, user_ratings
 
@@ -29,6 +30,7 @@ def recommendations(request, category: str = "anime"):
         show_wontsee=not hide_wontsee,
     )
     rated = user_ratings(request.user)  # once, for the taste and the count
+    attach_genres([rec.work for rec in (*items, *discover)])
     return render(
         request,
         "mangaki/recommendations.html",
@@ -42,5 +44,7 @@ def recommendations(request, category: str = "anime"):
             "min_popularity": min_popularity,
             "include_nsfw": include_nsfw,
             "hide_wontsee": hide_wontsee,
+            # An empty category's page says so, not "rate a few works first".
+            "category_empty": not items and not Work.objects.filter(category=category_obj).exists(),
         },
     )

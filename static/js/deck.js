@@ -19,6 +19,7 @@
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const payload = await response.json();
       deck.innerHTML = payload.html;
+      keepFocus(submitter);
     } catch (error) {
       console.error("deck:", error);
       form.submit(); // fall back to the plain form post
@@ -26,6 +27,16 @@
       busy = false;
       deck.removeAttribute("aria-busy");
     }
+  }
+
+  // The pressed button is gone with its card: focus the same choice on the new card (or
+  // the undo button), else the new card's title, so keyboard and screen-reader users stay
+  // in the deck instead of falling back to the top of the page.
+  function keepFocus(submitter) {
+    const key = submitter && submitter.dataset.key;
+    const next = (key && deck.querySelector(`button[data-key="${key}"]`))
+      || deck.querySelector(".deck-title, .deck-empty");
+    if (next) next.focus();
   }
 
   deck.addEventListener("submit", (event) => {

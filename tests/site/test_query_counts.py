@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_deck_page_queries_for_a_visitor(client, shelf, django_assert_num_queries):
     client.get("/deck/anime/")  # a session exists from now on
-    with django_assert_num_queries(3):  # category, deck, the nav's categories
+    with django_assert_num_queries(4):  # category, deck, the card's genres, the nav's categories
         assert client.get("/deck/anime/").status_code == 200
 
 
@@ -20,8 +20,9 @@ def test_deck_page_queries_for_a_member(client, alice, shelf, django_assert_num_
     for work in shelf[:3]:
         RatingFactory(user=alice, work=work)
     client.force_login(alice)
-    # session, user, category, profile (adult setting), deck, the nav's categories
-    with django_assert_num_queries(6):
+    # session, user, category, profile (adult setting), deck, the card's genres, the nav's
+    # categories
+    with django_assert_num_queries(7):
         assert client.get("/deck/anime/?slot=popular").status_code == 200
 
 
@@ -30,14 +31,14 @@ def test_profile_page_queries_do_not_grow_with_ratings(
 ):
     client.force_login(alice)
     client.get("/u/alice/")  # the active model's version is cached (30 s) from now on
-    # session, me, owner + profile, ratings, the works shown, the nav's categories
+    # session, me, owner + profile, ratings, the works shown, their genres, the nav's categories
     for i, work in enumerate(shelf[:2]):
         RatingFactory(user=alice, work=work, choice=["like", "willsee"][i % 2])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get("/u/alice/").status_code == 200
     for i, work in enumerate(shelf[2:]):
         RatingFactory(user=alice, work=work, choice=["favorite", "willsee"][i % 2])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get("/u/alice/").status_code == 200
 
 
@@ -55,8 +56,9 @@ def work_page(trained):
 
 def test_work_page_queries_for_a_visitor(client, work_page, django_assert_num_queries):
     client.get(work_page)  # the active model's version is cached (30 s) from now on
-    # work, embeddings' count and newest, both lists' cards, the nav's categories, titles, tags
-    with django_assert_num_queries(6):
+    # work, embeddings' count and newest, both lists' cards, the cards' genres, the nav's
+    # categories, titles, tags
+    with django_assert_num_queries(7):
         html = client.get(work_page).content.decode()
     assert 'id="similar-heading"' in html and 'id="looks-alike-heading"' in html
 
@@ -64,8 +66,8 @@ def test_work_page_queries_for_a_visitor(client, work_page, django_assert_num_qu
 def test_work_page_queries_for_a_member(client, alice, work_page, django_assert_num_queries):
     client.force_login(alice)
     client.get(work_page)
-    # + session, user, my rating, profile (adult setting)
-    with django_assert_num_queries(10):
+    # + session, user, my rating, profile (adult setting), my ratings for the prediction
+    with django_assert_num_queries(12):
         html = client.get(work_page).content.decode()
     assert 'id="similar-heading"' in html and 'id="looks-alike-heading"' in html
 
@@ -106,10 +108,11 @@ def test_recommendations_page_queries_do_not_grow_with_ratings(
         if i in (0, 19):
             # session, user, category, profile (adult setting), the ratings (the lists'
             # cache key and their input at once), the works shown with the ones that
-            # explain them, the ratings for the taste, the nav's categories
-            with django_assert_num_queries(8):
+            # explain them, the ratings for the taste, the cards' genres, the nav's
+            # categories
+            with django_assert_num_queries(9):
                 assert client.get("/recommendations/anime/").status_code == 200
-    with django_assert_num_queries(8):  # the same lists again, from the cache
+    with django_assert_num_queries(9):  # the same lists again, from the cache
         response = client.get("/recommendations/anime/")
     assert len(response.context["items"]) == 24
     assert response.content.decode().count('<article class="card') == 24 + len(
