@@ -11,6 +11,7 @@ only when files are shared: each host then keeps a local copy under its own MODE
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import uuid
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.encoding import filepath_to_uri
 
+logger = logging.getLogger(__name__)
 CHUNK_BYTES = 4 * 1024 * 1024
 # Reads are spooled to memory up to this size, then to a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -260,6 +262,12 @@ def ensure_local(path: Path, name: str, sha256: str = "") -> bool:
         return False
     try:
         fetch(name, path, sha256)
-    except (FileNotFoundError, ChecksumMismatch):
+    except (FileNotFoundError, ChecksumMismatch) as error:
+        logger.error("Shared file %s cannot be fetched: %s", name, error)
+        return False
+    except OSError as error:
+        # This host's disk (full, read-only) or the storage itself: the caller's checks
+        # report the file missing, as they would for a damaged copy.
+        logger.error("Shared file %s could not be copied to %s: %s", name, path, error)
         return False
     return True

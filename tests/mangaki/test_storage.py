@@ -148,6 +148,18 @@ def test_a_damaged_shared_copy_is_never_served(rated_catalogue, database_files, 
     assert not (tmp_path / "web-models" / "recommender" / f"{run.version}.npz").exists()
 
 
+def test_a_host_that_cannot_write_its_copy_reports_the_model_missing(
+    rated_catalogue, database_files, tmp_path
+):
+    database_files.MODEL_DIR = tmp_path / "worker-models"
+    run = train("test", FAST)
+    database_files.MODEL_DIR = tmp_path / "web-models"
+    # Something else sits where the copy must go: the rename fails with an OSError.
+    (tmp_path / "web-models" / "recommender" / f"{run.version}.npz").mkdir(parents=True)
+    with pytest.raises(registry.ModelFileError, match="missing"):
+        registry.load_bundle(run)
+
+
 def test_a_rollback_on_a_host_without_the_files_fetches_them(
     rated_catalogue, database_files, tmp_path
 ):
