@@ -271,3 +271,50 @@ def ensure_local(path: Path, name: str, sha256: str = "") -> bool:
         logger.error("Shared file %s could not be copied to %s: %s", name, path, error)
         return False
     return True
+
+
+def share_local_files() -> dict[str, int]:
+    """Copy what a one-host site kept on its disk into the shared storages (switching from
+    ``FILE_STORAGE=local``): posters from MEDIA_ROOT, every model version's files from
+    MODEL_DIR, and the active tag head. Files already shared are left alone, so it is safe
+    to run again. Returns counts: shared, already there, missing on this disk."""
+    from django.core.files.storage import default_storage
+
+    from mangaki.models import Work
+    from recommender import registry
+    from recommender.models import TrainingRun
+    from tagger import heads
+
+    storage = model_storage()
+    if storage is None:
+        raise ValueError("FILE_STORAGE is local: there is no shared storage to copy into")
+    counts = {"shared": 0, "already shared": 0, "missing here": 0}
+
+    def share(target: Storage, name: str, local: Path) -> None:
+        if target.exists(name):
+            counts["already shared"] += 1
+        elif not local.is_file():
+            counts["missing here"] += 1
+        else:
+            with open(local, "rb") as handle:
+                target.save(name, File(handle, name=local.name))
+            counts["shared"] += 1
+
+    media_root = Path(settings.MEDIA_ROOT)
+    for name in Work.objects.exclude(poster="").values_list("poster", flat=True).iterator():
+        share(default_storage, name, media_root / name)
+    for recorded in TrainingRun.objects.exclude(model_path="").values_list("model_path", flat=True):
+        local = Path(recorded)
+        if not local.is_file():  # recorded on another host or before MODEL_DIR moved
+            local = registry.model_dir() / local.name
+        for path in (local, registry.index_path(local)):
+            share(storage, f"recommender/{path.name}", path)
+    pointer = heads.heads_dir() / "ACTIVE"
+    if pointer.is_file() and not storage.exists("tag_heads/ACTIVE"):
+        head = heads.heads_dir() / pointer.read_text().strip()
+        if head.is_file():
+            heads.activate(head)
+            counts["shared"] += 1
+        else:
+            counts["missing here"] += 1
+    return counts

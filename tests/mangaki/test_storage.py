@@ -174,6 +174,31 @@ def test_a_rollback_on_a_host_without_the_files_fetches_them(
     assert (tmp_path / "web-models" / "recommender" / f"{first.version}.index.npz").is_file()
 
 
+def test_a_one_host_site_shares_its_files_when_it_moves_to_the_database(
+    rated_catalogue, settings, tmp_path
+):
+    from django.core.management import call_command
+
+    from mangaki.models import Work
+
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run = train("test", FAST)  # FILE_STORAGE=local: nothing published
+    work = Work.objects.first()
+    work.poster.save("1.jpg", ContentFile(b"a poster"), save=True)
+    assert not StoredFile.objects.exists()
+
+    settings.FILE_STORAGE, settings.STORAGES = "database", DATABASE_FILES
+    call_command("share_files")
+    call_command("share_files")  # again: nothing copied twice
+    assert StoredFile.objects.count() == 3
+    with default_storage.open(work.poster.name) as handle:
+        assert handle.read() == b"a poster"
+    settings.MODEL_DIR = tmp_path / "another-host"
+    registry.forget_loaded()
+    assert registry.active_bundle().version == run.version
+
+
 # -- tag heads ----------------------------------------------------------------------------
 
 
