@@ -19,29 +19,33 @@ from mangaki.storage import DatabaseStorage
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
 
-def _stat(name: str):
-    if not isinstance(default_storage, DatabaseStorage):
-        return None
-    try:
-        return default_storage.stat(name)
-    except ValueError:  # not a valid name: the view answers 404
-        return None
+def _stat(request, name: str):
+    """The stored file's row, read once per request (validators and view share it)."""
+    if not hasattr(request, "_stored_file"):
+        row = None
+        if isinstance(default_storage, DatabaseStorage):
+            try:
+                row = default_storage.stat(name)
+            except ValueError:  # not a valid name: the view answers 404
+                row = None
+        request._stored_file = row
+    return request._stored_file
 
 
 def _etag(request, path: str) -> str | None:
-    row = _stat(path)
+    row = _stat(request, path)
     return f'"{row.sha256}"' if row is not None and row.sha256 else None
 
 
 def _last_modified(request, path: str):
-    row = _stat(path)
+    row = _stat(request, path)
     return row.modified if row is not None else None
 
 
 @require_safe
 @condition(etag_func=_etag, last_modified_func=_last_modified)
 def stored_media(request, path: str):
-    row = _stat(path)
+    row = _stat(request, path)
     if row is None:
         raise Http404("no such file")
     try:
