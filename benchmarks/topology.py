@@ -1,7 +1,9 @@
 """The production topology as real processes, for fault tests (tests/reliability) and load
 runs (benchmarks/bench_load.py): a private PostgreSQL and Redis (on their own ports, so a
 test may stop, kill or restart them), the site's gunicorn, Celery worker and beat started
-against them, and a small HTTP client that signs in and posts forms.
+against them, and a small HTTP client that signs in and posts forms. Processes may also be
+started as separate hosts (``start_web_on``, ``start_worker_on``): each with its own
+MODEL_DIR and MEDIA_ROOT, sharing only PostgreSQL and Redis (tests/reliability/test_multihost.py).
 """
 
 from __future__ import annotations
