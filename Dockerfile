@@ -12,7 +12,7 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /app --uid 1000 mangaki \
-    && mkdir -p /var/lib/mangaki && chown mangaki /var/lib/mangaki
+    && mkdir -p /var/lib/mangaki/backups && chown -R mangaki /var/lib/mangaki
 
 COPY requirements.txt .
 # The CPU build of torch: the CUDA one is gigabytes we never use.

@@ -1,7 +1,9 @@
 """The production topology as real processes, for fault tests (tests/reliability) and load
 runs (benchmarks/bench_load.py): a private PostgreSQL and Redis (on their own ports, so a
 test may stop, kill or restart them), the site's gunicorn, Celery worker and beat started
-against them, and a small HTTP client that signs in and posts forms.
+against them, and a small HTTP client that signs in and posts forms. Processes may also be
+started as separate hosts (``start_web_on``, ``start_worker_on``): each with its own
+MODEL_DIR and MEDIA_ROOT, sharing only PostgreSQL and Redis (tests/reliability/test_multihost.py).
 """
 
 from __future__ import annotations
@@ -214,10 +216,10 @@ class Site:
             "g().objects.create_user('member', 'member@example.org', 'member pass 42')",
         )  # fmt: skip
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "a")  # noqa: SIM115 (closed with the process)
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self.processes[name] = process
@@ -264,6 +266,43 @@ class Site:
         for name in list(self.processes):
             self.stop(name)
 
+    # -- several hosts: nothing shared but PostgreSQL and Redis ------------------------------
+
+    def host_env(self, host: str) -> dict:
+        """The environment of a process on a host of its own: its own MODEL_DIR, MEDIA_ROOT
+        and var folder (set FILE_STORAGE in ``extra_env`` so that files are shared)."""
+        folder = self.folder / host
+        folder.mkdir(exist_ok=True)
+        return {
+            **self.env,
+            "MANGAKI_VAR_DIR": str(folder),
+            "MODEL_DIR": str(folder / "models"),
+            "MEDIA_ROOT": str(folder / "media"),
+            "BACKUP_DIR": str(folder / "backups"),
+        }
+
+    def start_web_on(self, host: str, workers: int = 1, threads: int = 4) -> WebHost:
+        web = WebHost(host, free_port(), self.folder / host)
+        bin_dir = Path(sys.executable).parent
+        self._spawn(
+            host,
+            [str(bin_dir / "gunicorn"), "mangaki.wsgi:application", "-c",
+             "gunicorn.conf.py", "--bind", f"127.0.0.1:{web.port}",
+             "--workers", str(workers), "--threads", str(threads)],
+            env=self.host_env(host),
+        )  # fmt: skip
+        wait_until(lambda: Client(web).request("/livez")[0] == 200, 90, host, self.folder)
+        return web
+
+    def start_worker_on(self, host: str, queues: str = "default,tagging,training"):
+        bin_dir = Path(sys.executable).parent
+        return self._spawn(
+            host,
+            [str(bin_dir / "celery"), "-A", "mangaki", "worker", "-Q", queues,
+             "--concurrency", "1", "--loglevel", "INFO", "-n", f"{host}@%h"],
+            env=self.host_env(host),
+        )  # fmt: skip
+
     # -- the database, read directly ---------------------------------------------------------
 
     def sql(self, query: str) -> str:
@@ -275,10 +314,24 @@ class Site:
         return (client or Client(self)).request(path)
 
 
+@dataclass
+class WebHost:
+    """A web process on a host of its own (:meth:`Site.start_web_on`); a :class:`Client`
+    built on it talks to that process only."""
+
+    name: str
+    port: int
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 class Client:
     """A browser-like HTTP client: cookies, CSRF token, status codes instead of raising."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site | WebHost):
         self.site = site
         self.jar = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from mangaki import language
 from mangaki.security.logins import guarded
@@ -12,6 +10,7 @@ from mangaki.views import (
     deck,
     health,
     imports,
+    media,
     profile,
     recommendations,
     search,
@@ -86,8 +85,5 @@ urlpatterns = [
     path("<slug:category>/", works.work_list, name="work-list"),
 ]
 
-if settings.SERVE_MEDIA:
-    # Self-hosted installs serve uploaded posters themselves; a proxy may take this over.
-    urlpatterns.insert(
-        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+# Posters: from MEDIA_ROOT, or streamed from the database storage (FILE_STORAGE).
+urlpatterns[:0] = media.media_patterns()

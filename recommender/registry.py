@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from mangaki import storage as shared
 from mangaki.heap import freeze_long_lived
 from recommender.models import RunStatus, TrainingRun
 
@@ -114,6 +115,28 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
             ),
         )
     os.replace(partial_index, index_path(path))
+    # Other hosts fetch the files from the shared storage (none with FILE_STORAGE=local).
+    shared.publish(path, _shared_name(path))
+    shared.publish(index_path(path), _shared_name(index_path(path)))
+    return path
+
+
+def _shared_name(path: Path) -> str:
+    return f"recommender/{Path(path).name}"
+
+
+def local_model_path(run: TrainingRun) -> Path | None:
+    """Where this host reads the run's model file: the recorded path, or with a shared
+    storage this host's own MODEL_DIR, fetched (atomically, checksums verified) when the
+    copy there is missing or differs from the one recorded at training."""
+    if not run.model_path:
+        return None
+    path = Path(run.model_path)
+    if shared.model_storage() is None:
+        return path
+    path = model_dir() / path.name
+    shared.ensure_local(path, _shared_name(path), run.model_sha256)
+    shared.ensure_local(index_path(path), _shared_name(index_path(path)), run.index_sha256)
     return path
 
 
@@ -122,10 +145,11 @@ def checksums(path: Path) -> tuple[str, str]:
     return _sha256(Path(path)), _sha256(index_path(path))
 
 
-def verify_files(run: TrainingRun) -> None:
-    """Raise :class:`ModelFileError` unless the run's files exist and match the checksums
-    recorded when they were written (runs from before checksums: existence only)."""
-    path = Path(run.model_path) if run.model_path else None
+def verify_files(run: TrainingRun) -> Path:
+    """The run's model path on this host; :class:`ModelFileError` unless its files exist
+    and match the checksums recorded when they were written (runs from before checksums:
+    existence only)."""
+    path = local_model_path(run)
     if path is None or not path.is_file() or not index_path(path).is_file():
         raise ModelFileError(f"the files of model {run.version} are missing")
     if run.model_sha256 or run.index_sha256:
@@ -135,6 +159,7 @@ def verify_files(run: TrainingRun) -> None:
                 f"the files of model {run.version} are damaged (their checksum differs from "
                 "the one recorded at training)"
             )
+    return path
 
 
 def load_bundle(run: TrainingRun) -> Bundle:
@@ -143,8 +168,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
 
     from recommender.algorithms.persistence import load_model
 
-    verify_files(run)
-    path = Path(run.model_path)
+    path = verify_files(run)
     try:
         model = load_model(path, mmap=True)  # the item-to-item matrix is shared by processes
         with np.load(index_path(path), allow_pickle=False) as index:

@@ -3,6 +3,7 @@ from .imports import ListImport
 from .profile import Profile
 from .rating import Rating
 from .recovery import DirtyWork
+from .storage import StoredChunk, StoredFile
 from .tokens import ApiToken
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "ListImport",
     "Profile",
     "Rating",
+    "StoredChunk",
+    "StoredFile",
     "Tag",
     "TagSource",
     "TaggedWork",

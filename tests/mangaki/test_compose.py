@@ -39,3 +39,17 @@ def test_dockerfile_installs_the_pinned_requirements():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install -r requirements.txt" in dockerfile
     assert "FROM python:3.11" in dockerfile
+
+
+def test_compose_scales_web_and_worker_without_a_shared_filesystem():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in ("web", "worker"):
+        service = services[name]
+        # Scaled services cannot have a fixed name or a published port.
+        assert "container_name" not in service and "ports" not in service
+        assert service["environment"]["FILE_STORAGE"] == "${FILE_STORAGE:-database}"
+        # Only backups are a volume; posters and models live in the database.
+        assert service["volumes"] == ["mangaki-backups:/var/lib/mangaki/backups"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web:8000 resolve;" in nginx and "resolver 127.0.0.11" in nginx
