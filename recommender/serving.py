@@ -19,6 +19,7 @@ from django.db.models import Count, Max
 from mangaki.choices import PREDICTION_LABELS, RATING_VALUES, predicted_choice
 from mangaki.models import Rating, Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.services.duels import duel_values, preferences_stamp
 from recommender.facade import ServedModel, served_model
 
 CACHE_TTL = 3600
@@ -88,8 +89,8 @@ def recommend(
     ((work id, choice) pairs, oldest first), best first: ranked by the list model (will
     they pick it and like it), each with its predicted rating and an explanation.
     Rated works are left out, except those marked wontsee when ``show_wontsee`` (a person
-    may reconsider). A member's lists are cached until their ratings change
-    (:func:`ratings_stamp`).
+    may reconsider). A member's lists are cached until their ratings or duels change
+    (:func:`mangaki.services.duels.preferences_stamp`).
 
     Example::
 
@@ -143,7 +144,9 @@ def recommend_lists(
         include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
     key = None
     if user is not None and user.is_authenticated and ratings is None:
-        version = ratings_stamp(user)
+        # Duels refine the ratings' values: a new answer must give a new list too.
+        stamp = preferences_stamp(user)
+        version = stamp.key
         options = json.dumps(
             [category_id, n, discover_n, include_nsfw, min_popularity, sorted(exclude),
              show_wontsee]
@@ -154,9 +157,11 @@ def recommend_lists(
         if hit is not None:
             return _materialise(hit, (n, discover_n), include_nsfw)
         rated = user_ratings(user)
+        finer = duel_values(user, rated) if stamp.n_duels else {}
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
-    person = model.fold(rated)
+        finer = {}
+    person = model.fold(rated, values=finer)
     result: tuple[list, list] = ([], [])
     if n:
         hidden = set(exclude) | {w for w, c in rated if not (show_wontsee and c == "wontsee")}
@@ -243,8 +248,9 @@ def score_works(user=None, work_ids=(), *, ratings: list[tuple[int, str]] | None
     if model is None or not work_ids:
         return {}
     rated = user_ratings(user) if ratings is None else list(ratings)
+    finer = duel_values(user, rated) if ratings is None else {}
     known = [int(w) for w in work_ids if model.row(int(w)) is not None]
     if not known:
         return {}
-    scores = model.predict(model.fold(rated), [model.row(w) for w in known])
+    scores = model.predict(model.fold(rated, values=finer), [model.row(w) for w in known])
     return dict(zip(known, scores.tolist(), strict=True))

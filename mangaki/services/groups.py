@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from mangaki.choices import PREDICTION_LABELS, predicted_choice
 from mangaki.models import Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.services.duels import duel_values
 from recommender.facade import Ranked, served_model
 from recommender.serving import user_ratings
 
@@ -158,7 +159,10 @@ def recommend_for_group(
     if model is None or not members:
         return result
     ratings = [user_ratings(m) for m in members]
-    people = [model.fold(r) for r in ratings]
+    # Each member as their own lists see them: ratings refined by their duels.
+    people = [
+        model.fold(r, values=duel_values(m, r)) for m, r in zip(members, ratings, strict=True)
+    ]
     rated = {w for person_ratings in ratings for w, _ in person_ratings}
     include_nsfw = all(m.profile.nsfw_ok for m in members)
     candidates = model.candidates(category_id, include_nsfw, exclude=rated)
