@@ -34,7 +34,7 @@ from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.bradley_terry import bradley_terry, choose_pair, refined_values
 
 POOL = 300  # most recently rated seen works a pair is drawn from
-MARGIN = 0.5  # at most this far from its choice's value a work's duels move it
+MARGIN = 1.0  # at most this far from its choice's value a work's duels move it
 _random = random.SystemRandom()  # draws, not secrets: SystemRandom needs no seeding
 
 
