@@ -189,3 +189,22 @@ def test_the_lists_stamp_follows_ratings_and_answers_in_one_query(
     record_duel(alice, uuid.uuid4(), seen["A"].pk, seen["B"].pk, seen["B"].pk)
     after = preferences_stamp(alice)
     assert after.key != before.key and after.n_duels == 1
+
+
+def test_the_data_export_holds_the_duels(client, alice, seen):
+    import csv
+    import io
+    import json
+    import zipfile
+
+    record_duel(alice, uuid.uuid4(), seen["A"].pk, seen["B"].pk, seen["B"].pk)
+    record_duel(alice, uuid.uuid4(), seen["A"].pk, seen["C"].pk, None)
+    client.force_login(alice)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/account/export/").content))
+    data = json.loads(archive.read("mangaki.json"))
+    assert [(d["winner"], d["loser"], d["skipped"]) for d in data["duels"]] == [
+        ("B", "A", False),
+        ("A", "C", True),
+    ]
+    rows = list(csv.DictReader(io.StringIO(archive.read("duels.csv").decode())))
+    assert [r["winner"] for r in rows] == ["B", "A"]
