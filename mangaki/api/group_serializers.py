@@ -1,5 +1,6 @@
 """Shapes of the group recommendations endpoint (``GET /api/v1/groups/recommendations``)."""
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from mangaki.api.serializers import LikedWorkSerializer, WorkSummarySerializer
@@ -8,9 +9,19 @@ from mangaki.services.groups import AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBE
 PREDICTED = ["favorite", "like", "neutral", "dislike"]
 
 
+# At most MAX_MEMBERS - 1 names besides you, so that any value the schema accepts forms a
+# group (the service refuses bigger ones for the page too).
+NAME = r"[\w.@+-]{1,150}"
+MEMBERS = rf"^[\s,]*{NAME}(?:[\s,]+{NAME}){{0,{MAX_MEMBERS - 2}}}[\s,]*$"
+
+
 class GroupQuerySerializer(serializers.Serializer):
     members = serializers.CharField(
-        max_length=2000,
+        # Short enough that any accepted value, percent-encoded, fits in an address.
+        max_length=200,
+        validators=[
+            RegexValidator(MEMBERS, f"Name at most {MAX_MEMBERS - 1} people, comma-separated.")
+        ],
         help_text=f"Usernames of people with a public profile, comma-separated; you are "
         f"always in the group (at most {MAX_MEMBERS} people with you)",
     )

@@ -154,7 +154,13 @@ def test_the_api_errors_are_the_usual_envelope(db, alice, bob):
 def test_the_schema_documents_the_group_endpoint(db, alice):
     schema = token_client(alice).get("/api/v1/schema/?format=json").json()
     operation = schema["paths"]["/api/v1/groups/recommendations"]["get"]
-    assert {p["name"] for p in operation["parameters"]} >= {"members", "aggregation", "n"}
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert set(params) >= {"members", "aggregation", "n"}
+    # Any value the schema accepts forms a group: at most 7 names besides the caller.
+    import re
+
+    pattern = re.compile(params["members"]["schema"]["pattern"])
+    assert pattern.match("a, b c,d e f g") and not pattern.match("a b c d e f g h")
     assert operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Error"
     )
