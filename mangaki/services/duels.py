@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Value
+from django.utils.translation import gettext as _
 
 from mangaki.choices import RATING_VALUES, SEEN_CHOICES
 from mangaki.models import Duel, Rating, Work
@@ -111,14 +112,14 @@ def record_duel(user, token: uuid.UUID, left_id: int, right_id: int,
     if existing is not None:
         return existing
     if left_id == right_id:
-        raise DuelError("A duel needs two different works.")
+        raise DuelError(_("A duel needs two different works."))
     if winner_id is not None and winner_id not in (left_id, right_id):
-        raise DuelError("The preferred work must be one of the two offered.")
+        raise DuelError(_("The preferred work must be one of the two offered."))
     seen = Rating.objects.filter(
         user=user, work_id__in=[left_id, right_id], choice__in=SEEN_CHOICES
     ).count()
     if seen != 2:
-        raise DuelError("Only works you rated as seen can be compared.")
+        raise DuelError(_("Only works you rated as seen can be compared."))
     loser_id = right_id if winner_id == left_id else left_id
     duel = Duel(
         user=user,

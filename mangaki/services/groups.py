@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from mangaki.choices import PREDICTION_LABELS, predicted_choice
 from mangaki.models import Work
@@ -50,7 +51,7 @@ class UnknownMember(GroupError):
     so nobody learns whether a private account exists."""
 
     def __init__(self, username: str) -> None:
-        super().__init__(f"There is no public profile named {username!r}.")
+        super().__init__(_("There is no public profile named “%(name)s”.") % {"name": username})
         self.username = username
 
 
@@ -110,7 +111,7 @@ def group_members(requester, usernames: list[str]) -> list:
     """
     others = [n for n in dict.fromkeys(usernames) if n != requester.username]
     if len(others) + 1 > MAX_MEMBERS:
-        raise GroupError(f"A group has at most {MAX_MEMBERS} people, you included.")
+        raise GroupError(_("A group has at most %(n)s people, you included.") % {"n": MAX_MEMBERS})
     found = {
         u.username: u
         for u in get_user_model()

@@ -15,3 +15,12 @@ def trained(demo_site):  # noqa: F811
 
 def demo(number: int):
     return get_user_model().objects.get(username=f"demo_{number:04d}")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are read in English, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
