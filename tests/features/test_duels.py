@@ -208,3 +208,8 @@ def test_the_data_export_holds_the_duels(client, alice, seen):
     ]
     rows = list(csv.DictReader(io.StringIO(archive.read("duels.csv").decode())))
     assert [r["winner"] for r in rows] == ["B", "A"]
+
+
+def test_an_unknown_category_has_no_duel_page(client, alice):
+    client.force_login(alice)
+    assert client.get("/duel/comics/").status_code == 404

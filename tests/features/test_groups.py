@@ -164,3 +164,14 @@ def test_the_schema_documents_the_group_endpoint(db, alice):
     assert operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Error"
     )
+
+
+def test_without_a_model_the_group_page_says_so(client, db, alice, models_dir):
+    shared = UserFactory(username="dana")
+    shared.profile.is_shared = True
+    shared.profile.save()
+    client.force_login(alice)
+    response = client.get("/group/?members=dana")
+    assert response.status_code == 200
+    assert response.context["result"].picks == []
+    assert "No recommendation model has been trained yet." in response.content.decode()
