@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
 from mangaki.models import Category
+from mangaki.security.pages import limited
 from mangaki.services.groups import (
     AGGREGATIONS,
     DEFAULT_AGGREGATION,
@@ -19,6 +20,7 @@ PAGE_SIZE = 24
 
 
 @login_required
+@limited("group", methods=("GET",))
 def group(request):
     category = get_object_or_404(Category, slug=request.GET.get("category") or "anime")
     text = request.GET.get("members", "")[:2000]

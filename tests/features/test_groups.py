@@ -175,3 +175,9 @@ def test_without_a_model_the_group_page_says_so(client, db, alice, models_dir):
     assert response.status_code == 200
     assert response.context["result"].picks == []
     assert "No recommendation model has been trained yet." in response.content.decode()
+
+
+def test_group_pages_are_capped_per_person(client, db, alice, models_dir):
+    client.force_login(alice)
+    statuses = [client.get("/group/").status_code for _ in range(32)]
+    assert statuses[:30] == [200] * 30 and set(statuses[30:]) == {429}
