@@ -371,6 +371,7 @@ RATE_LIMITS = env_map(
         "suggest": "120/minute",  # search suggestions while typing
         "import_upload": "10/h",
         "import_preview": "10/minute",
+        "group": "30/minute",  # group lists: up to 8 people folded in per page
     },
     check=Rate.parse,
 )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -213,20 +213,23 @@ class ServedModel:
 
     # -- a person --------------------------------------------------------------------------
 
-    def fold(self, ratings: Sequence[tuple]) -> Person:
+    def fold(self, ratings: Sequence[tuple], values: Mapping[int, float] | None = None) -> Person:
         """Fold a person in from their ratings: ``(work id, choice)`` pairs oldest first,
         or ``(work id, choice, seconds)`` triples. Works the model cannot place are
-        ignored; choices outside the six are refused by the caller. Milliseconds."""
+        ignored; choices outside the six are refused by the caller. ``values`` replaces
+        the choice's value of some rated works (by work id) with finer evidence, such as
+        the person's duels (:mod:`mangaki.services.duels`). Milliseconds."""
         rated = [r for r in ratings if r[1] in RATING_VALUES]
         rows = np.array([self.catalogue.index.get(r[0], -1) for r in rated], dtype=np.int64)
-        values = np.array([RATING_VALUES[r[1]] for r in rated], dtype=np.float64)
+        finer = values or {}
+        values_ = np.array([finer.get(r[0], RATING_VALUES[r[1]]) for r in rated], dtype=np.float64)
         if rated and len(rated[0]) > 2:
             times = np.array([r[2] for r in rated], dtype=np.float64)
         else:
             times = np.arange(len(rated), dtype=np.float64)  # the list's order is time
         known = rows >= 0
         state = self._model.fold_in(
-            rows[known], values[known], times[known], item_features=self.catalogue.tags
+            rows[known], values_[known], times[known], item_features=self.catalogue.tags
         )
         liked = frozenset(int(r) for r, (_, c, *_) in zip(rows, rated, strict=True)
                           if r >= 0 and c in LIKED)  # fmt: skip

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from mangaki.choices import PREDICTION_LABELS, RATING_VALUES, predicted_choice
 from mangaki.models import Rating, Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.services.duels import duel_values, preferences_stamp
 from recommender.facade import ServedModel, served_model
 
 CACHE_TTL = 3600
@@ -45,10 +46,6 @@ class Recommendation:
         return str(PREDICTION_LABELS[self.predicted_choice])
 
 
-def _stamp(n: int, last) -> str:
-    return f"{n}-{last.timestamp() if last else 0.0:.6f}"
-
-
 def user_ratings(user) -> list[tuple[int, str]]:
     """A member's ratings as ``(work id, choice)`` pairs, oldest first (the order tells
     the model which are recent), the input of :meth:`ServedModel.fold`.
@@ -57,26 +54,8 @@ def user_ratings(user) -> list[tuple[int, str]]:
 
         user_ratings(alice)  # -> [(12, "like"), (40, "wontsee")]
     """
-    return user_ratings_and_stamp(user)[0]
-
-
-def user_ratings_and_stamp(user) -> tuple[list[tuple[int, str]], str]:
-    """:func:`user_ratings` and the stamp a member's cached lists are keyed by (their
-    number of ratings and the time of the latest change), from one indexed query. Any
-    rating set, changed or removed gives a new stamp, so a cached list can never outlive
-    the ratings it came from, even when the cache missed an invalidation (Redis away
-    while a rating changed).
-
-    Example::
-
-        user_ratings_and_stamp(alice)  # -> ([(12, "like")], "1-1764662400.123000")
-    """
-    rows = list(
-        Rating.objects.filter(user=user).order_by("date", "pk").values_list(
-            "work_id", "choice", "date")
-    )  # fmt: skip
-    last = max((date for *_, date in rows), default=None)
-    return [(w, c) for w, c, _ in rows], _stamp(len(rows), last)
+    rows = Rating.objects.filter(user=user).order_by("date", "pk")
+    return list(rows.values_list("work_id", "choice"))
 
 
 def recommend(
@@ -94,8 +73,8 @@ def recommend(
     ((work id, choice) pairs, oldest first), best first: ranked by the list model (will
     they pick it and like it), each with its predicted rating and an explanation.
     Rated works are left out, except those marked wontsee when ``show_wontsee`` (a person
-    may reconsider). A member's lists are cached until their ratings change
-    (:func:`user_ratings_and_stamp`).
+    may reconsider). A member's lists are cached until their ratings or duels change
+    (:func:`mangaki.services.duels.preferences_stamp`).
 
     Example::
 
@@ -149,8 +128,9 @@ def recommend_lists(
         include_nsfw = bool(user and user.is_authenticated and user.profile.nsfw_ok)
     key = None
     if user is not None and user.is_authenticated and ratings is None:
-        # One read gives both the cache key and, on a miss, the ratings to fold in.
-        rated, version = user_ratings_and_stamp(user)
+        # Duels refine the ratings' values: a new answer must give a new list too.
+        stamp = preferences_stamp(user)
+        version = stamp.key
         options = json.dumps(
             [category_id, n, discover_n, include_nsfw, min_popularity, sorted(exclude),
              show_wontsee]
@@ -160,9 +140,12 @@ def recommend_lists(
         hit = cache.get(key)
         if hit is not None:
             return _materialise(hit, (n, discover_n), include_nsfw)
+        rated = user_ratings(user)
+        finer = duel_values(user, rated) if stamp.n_duels else {}
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
-    person = model.fold(rated)
+        finer = {}
+    person = model.fold(rated, values=finer)
     result: tuple[list, list] = ([], [])
     if n:
         hidden = set(exclude) | {w for w, c in rated if not (show_wontsee and c == "wontsee")}
@@ -249,8 +232,9 @@ def score_works(user=None, work_ids=(), *, ratings: list[tuple[int, str]] | None
     if model is None or not work_ids:
         return {}
     rated = user_ratings(user) if ratings is None else list(ratings)
+    finer = duel_values(user, rated) if ratings is None else {}
     known = [int(w) for w in work_ids if model.row(int(w)) is not None]
     if not known:
         return {}
-    scores = model.predict(model.fold(rated), [model.row(w) for w in known])
+    scores = model.predict(model.fold(rated, values=finer), [model.row(w) for w in known])
     return dict(zip(known, scores.tolist(), strict=True))

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mangaki.api.catalog import DECK_SLOTS, RANKINGS
 from mangaki.api.errors import not_found
-from mangaki.api.views import decks, me, ratings, users, works
+from mangaki.api.views import decks, groups, me, ratings, users, works
 
 
 class WorkIdConverter:
@@ -50,6 +50,7 @@ urlpatterns = [
     path("me/profile", me.MyProfile.as_view(), name="my-profile"),
     path("me/taste", me.MyTaste.as_view(), name="my-taste"),
     path("users/<username:username>", users.PublicProfile.as_view(), name="user"),
+    path("groups/recommendations", groups.GroupRecommendations.as_view(), name="group-recs"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: the page loads its settings as a script file, so the site's Content-Security-
     # Policy (no inline script) holds on this page too.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,11 +11,17 @@ from django.contrib.auth import get_user_model
 
 from mangaki.services.ratings import import_ratings
 
-from . import fixture, kaggle, manami
+from . import anilist, fixture, kaggle, manami, manga_csv
 from .records import ImportProblem, ImportReport, WorkRecord
 from .writer import CatalogWriter
 
-FORMATS = {"kaggle": kaggle.parse, "manami": manami.parse, "mangaki": fixture.parse}
+FORMATS = {
+    "kaggle": kaggle.parse,
+    "manami": manami.parse,
+    "mangaki": fixture.parse,
+    "anilist": anilist.parse,
+    "manga-csv": manga_csv.parse,
+}
 
 
 class _CountingReader(io.RawIOBase):
@@ -35,17 +42,25 @@ class _CountingReader(io.RawIOBase):
 
 
 def detect_format(path: Path) -> str:
-    """Guess the format from the first bytes: a CSV header, a JSON object, or a JSON list."""
+    """Guess the format from the first bytes: a CSV header, a JSON object, or a JSON list.
+    A manga CSV's header starts with ``title``; an AniList document with ``{"data": {``."""
     with open(path, "rb") as handle:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"anime_id,"):
         return "kaggle"
+    if head.split(b"\n", 1)[0].split(b",", 1)[0].strip().lower() == b"title":
+        return "manga-csv"
+    # AniList answers start with "data" holding an object; manami's "data" is a list.
+    anilist = re.match(rb'\[?\s*\{\s*"data"\s*:\s*\{', head)
+    if anilist:
+        return "anilist"
     if head.startswith(b"{"):
         return "manami"
     if head.startswith(b"["):
         return "mangaki"
     raise ValueError(
-        f"{path}: unknown catalogue format (expected Kaggle CSV, manami JSON or a Mangaki fixture)"
+        f"{path}: unknown catalogue format (expected Kaggle CSV, manga CSV, manami JSON, "
+        "AniList JSON or a Mangaki fixture)"
     )
 
 

@@ -1,7 +1,8 @@
 """Everything we hold about a person, for them to take away.
 
-- :func:`export_zip`: profile, ratings, list imports and API token metadata (never the
-  keys, nor their hashes or prefixes) as JSON, plus the ratings and imports as CSV;
+- :func:`export_zip`: profile, ratings, duel answers, list imports and API token metadata
+  (never the keys, nor their hashes or prefixes) as JSON, plus the ratings, duels and
+  imports as CSV;
 - :func:`export_mal_xml`: the ratings as a MyAnimeList-compatible XML file, which
   MyAnimeList, AniList and this site's own importer read back.
 
@@ -19,7 +20,7 @@ import json
 import zipfile
 from xml.sax.saxutils import escape
 
-from mangaki.models import ApiToken, ListImport, Rating
+from mangaki.models import ApiToken, Duel, ListImport, Rating
 
 # Choice -> (MAL status, MAL score): reading it back with the default mapping gives the
 # same choice except favorite (10 reads back as like unless a favorite threshold is set).
@@ -52,6 +53,19 @@ def _ratings(user) -> list[dict]:
         }
         for w, t, c, m, ch, d in rows
     ]
+
+
+def _duels(user) -> list[dict]:
+    rows = (
+        Duel.objects.filter(user=user)
+        .order_by("date", "pk")
+        .values_list("winner_id", "winner__title", "loser_id", "loser__title", "skipped", "date")
+    )
+    return [
+        {"winner_id": w, "winner": wt, "loser_id": lo, "loser": lt, "skipped": s,
+         "date": d.isoformat()}
+        for w, wt, lo, lt, s, d in rows
+    ]  # fmt: skip
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
@@ -99,6 +113,8 @@ def collect(user) -> dict:
             "research_ok": profile.research_ok,
         },
         "ratings": _ratings(user),
+        # A skip keeps the two works offered in winner / loser, with no preference.
+        "duels": _duels(user),
         "imports": imports,
         "api_tokens": tokens,
     }
@@ -113,6 +129,10 @@ def export_zip(user) -> bytes:
         archive.writestr(
             "ratings.csv",
             _csv(data["ratings"], ["work_id", "title", "category", "mal_id", "choice", "date"]),
+        )
+        archive.writestr(
+            "duels.csv",
+            _csv(data["duels"], ["winner_id", "winner", "loser_id", "loser", "skipped", "date"]),
         )
         archive.writestr(
             "imports.csv",

@@ -45,9 +45,18 @@ def _by_title(kind: str, keys: set[str]) -> dict[str, set[int]]:
     return found
 
 
+#: Kinds whose unmatched entries may add a work to the catalogue (see :data:`NEW`).
+CREATABLE = frozenset({"manga"})
+#: How an unmatched entry of a :data:`CREATABLE` kind, with a MyAnimeList or AniList id
+#: and a title, is matched: by a work the import will add. The manga category often starts
+#: empty (no manga catalogue may ship with the site), so a member's manga list fills it;
+#: the anime catalogue is imported whole, so an unknown anime stays unmatched.
+NEW = "new"
+
+
 def match_entries(entries: Sequence[Entry]) -> list[tuple[int | None, str]]:
     """(work id or None, how) for each entry, in order; how is "mal", "anilist", "title",
-    "ambiguous" or "none"."""
+    "ambiguous", "new" (see :data:`NEW`) or "none"."""
     result: list[tuple[int | None, str]] = [(None, "none")] * len(entries)
     for kind in {e.kind for e in entries}:
         positions = [i for i, e in enumerate(entries) if e.kind == kind]
@@ -71,4 +80,6 @@ def match_entries(entries: Sequence[Entry]) -> list[tuple[int | None, str]]:
                     result[i] = (next(iter(unique[0])), "title")
                 elif any(candidates):
                     result[i] = (None, "ambiguous")
+                elif kind in CREATABLE and entry.title and (entry.mal_id or entry.anilist_id):
+                    result[i] = (None, NEW)
     return result

@@ -24,11 +24,12 @@ from mangaki.models import ListImport, Rating
 from mangaki.services.ratings import rate_many
 
 from .mapping import SKIP, Mapping
-from .matching import match_entries
+from .matching import NEW, match_entries
 from .parsers import Entry, ListFormatError, parse_bytes, read_limited
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+MAX_NEW_WORKS = 2000  # works one list may add to the catalogue (matching.NEW)
 # Actions of a plan row, in display order; "keep" is an existing, different rating left alone.
 ACTIONS = ("create", "change", "unchanged", "keep", "skip", "duplicate", "unmatched")
 
@@ -55,7 +56,16 @@ class Plan:
 
     @property
     def writes(self) -> list[tuple[int, str]]:
-        return [(r.work_id, r.choice) for r in self.rows if r.action in ("create", "change")]
+        return [
+            (r.work_id, r.choice)
+            for r in self.rows
+            if r.action in ("create", "change") and r.work_id is not None
+        ]
+
+    @property
+    def new_works(self) -> list[PlanRow]:
+        """Rows to rate once their work is added to the catalogue (matching.NEW)."""
+        return [r for r in self.rows if r.how == NEW and r.action == "create"]
 
     def by_action(self, action: str) -> list[PlanRow]:
         return [r for r in self.rows if r.action == action]
@@ -100,18 +110,29 @@ def build_plan(user, entries: Sequence[Entry], mapping: Mapping, overwrite: bool
     matches = match_entries(entries)
     current = _current_ratings(user, {w for w, _ in matches if w is not None})
     choices = [mapping.choice(e.status, e.score) for e in entries]
+    # A work to add is known by its entry's ids until it exists.
+    keys = [
+        work_id if work_id is not None else
+        (entries[i].kind, entries[i].mal_id, entries[i].anilist_id) if how == NEW else None
+        for i, (work_id, how) in enumerate(matches)
+    ]  # fmt: skip
     # The same work listed twice: the last entry that gives a choice wins.
-    last: dict[int, int] = {}
-    for i, (work_id, _) in enumerate(matches):
-        if work_id is not None and (choices[i] != SKIP or work_id not in last):
-            last[work_id] = i
-    rows = []
+    last: dict = {}
+    for i, key in enumerate(keys):
+        if key is not None and (choices[i] != SKIP or key not in last):
+            last[key] = i
+    rows, n_new = [], 0
     for i, (entry, (work_id, how)) in enumerate(zip(entries, matches, strict=True)):
         choice = choices[i]
         existing = current.get(work_id) if work_id is not None else None
-        if work_id is None:
+        if how == NEW and (choice == SKIP or n_new >= MAX_NEW_WORKS):
+            # Only works the person rates are added, and a bounded number per list.
+            how = "none"
+        if how == NEW and last[keys[i]] == i:
+            n_new += 1
+        if work_id is None and how != NEW:
             action = "unmatched"
-        elif last[work_id] != i:
+        elif last[keys[i]] != i:
             action = "duplicate"
         elif choice == SKIP:
             action = "skip"
@@ -161,6 +182,28 @@ def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -
     transaction.on_commit(lambda: queue(run_list_import, pk))
 
 
+def add_works(rows: Sequence[PlanRow]) -> None:
+    """Add the works of list entries to the catalogue, through the catalogue import's own
+    writer (it matches again by id and title, so two imports at once add a work once)."""
+    from mangaki.importers.records import ImportReport, WorkRecord
+    from mangaki.importers.writer import CatalogWriter
+
+    records = [
+        WorkRecord(
+            title=row.entry.title,
+            category=row.entry.kind,
+            mal_id=row.entry.mal_id,
+            anilist_id=row.entry.anilist_id,
+            alt_titles=[(t, "") for t in row.entry.titles[1:]],
+            location=f"list entry {row.entry.title!r}",
+        )
+        for row in rows
+    ]
+    writer = CatalogWriter(ImportReport())
+    for start in range(0, len(records), BATCH):
+        writer.write(records[start : start + BATCH])
+
+
 def _progress(pk: int, percent: int, **fields) -> None:
     ListImport.objects.filter(pk=pk).update(progress=percent, **fields)
 
@@ -168,7 +211,8 @@ def _progress(pk: int, percent: int, **fields) -> None:
 def run_import(pk: int, on_batch: Callable[[int], None] | None = None) -> ListImport | None:
     """Apply a confirmed import in batches, recording progress. Safe to run twice: a
     finished import is left alone, and a re-run after a crash recomputes the plan
-    against the ratings already written, so nothing is applied twice."""
+    against the ratings already written, so nothing is applied twice. Manga the
+    catalogue lacks are added first (:data:`matching.NEW`), then matched like the rest."""
     list_import = ListImport.objects.filter(pk=pk).select_related("user").first()
     if list_import is None or list_import.status in (
         ListImport.Status.DONE,
@@ -178,12 +222,13 @@ def run_import(pk: int, on_batch: Callable[[int], None] | None = None) -> ListIm
     _progress(pk, 1, status=ListImport.Status.RUNNING)
     try:
         mapping = Mapping.from_dict(list_import.options.get("mapping"))
-        plan = build_plan(
-            list_import.user,
-            parsed_entries(list_import),
-            mapping,
-            overwrite=bool(list_import.options.get("overwrite")),
-        )
+        entries = parsed_entries(list_import)
+        overwrite = bool(list_import.options.get("overwrite"))
+        plan = build_plan(list_import.user, entries, mapping, overwrite=overwrite)
+        added = len(plan.new_works)
+        if added:
+            add_works(plan.new_works)
+            plan = build_plan(list_import.user, entries, mapping, overwrite=overwrite)
         writes = plan.writes
         _progress(pk, 10)
         for start in range(0, len(writes), BATCH):
@@ -205,7 +250,7 @@ def run_import(pk: int, on_batch: Callable[[int], None] | None = None) -> ListIm
     counts = plan.counts
     unmatched = [[r.entry.title, r.entry.kind, r.how] for r in plan.rows if r.action == "unmatched"]
     list_import.refresh_from_db()
-    list_import.options = {**list_import.options, "unmatched": unmatched}
+    list_import.options = {**list_import.options, "unmatched": unmatched, "works_added": added}
     list_import.status = ListImport.Status.DONE
     list_import.progress = 100
     list_import.created = counts["create"]

@@ -1,4 +1,5 @@
 from .catalog import Category, Tag, TaggedWork, TagSource, Work, WorkTitle, WorkType
+from .duels import Duel
 from .imports import ListImport
 from .profile import Profile
 from .rating import Rating
@@ -10,6 +11,7 @@ __all__ = [
     "ApiToken",
     "Category",
     "DirtyWork",
+    "Duel",
     "ListImport",
     "Profile",
     "Rating",

@@ -48,6 +48,7 @@ MATCH_LABELS = {
     "anilist": gettext_lazy("AniList id"),
     "title": gettext_lazy("title"),
     "ambiguous": gettext_lazy("several works have this title"),
+    "new": gettext_lazy("added to the catalogue"),
     "none": "—",
 }
 _CHOICE_OPTIONS = [(c, CHOICE_LABELS[c]) for c in (*CHOICES, SKIP)]

@@ -30,6 +30,7 @@ def test_the_zip_holds_profile_ratings_imports_and_token_metadata_but_no_key(
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == [
         "api_tokens.csv",
+        "duels.csv",
         "imports.csv",
         "mangaki.json",
         "ratings.csv",

@@ -8,7 +8,8 @@ from mangaki.importers import FORMATS, import_catalog
 
 class Command(BaseCommand):
     help = (
-        "Import a catalogue: the Kaggle anime CSV, a manami anime-offline-database JSON, or an "
+        "Import a catalogue: the Kaggle anime CSV, a manami anime-offline-database JSON, "
+        "AniList media JSON (manga and anime), the manga CSV (docs/imports.md), or an "
         "original Mangaki fixture. Idempotent: re-running updates, never duplicates."
     )
 
