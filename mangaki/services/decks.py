@@ -122,9 +122,11 @@ def deck(
         raise ValueError(f"unknown deck slot {slot!r}")
     works = Work.objects.filter(category=category)
     if slot not in ("random", "diverse"):
-        # Rank within the whole category first, so thresholds do not shift as a user rates.
-        works = getattr(works, slot)()
-    works = works.safe_for(user)
+        # Ranked as on the site's pages and the API (adult works hidden before ranking),
+        # and before leaving out rated works, so thresholds do not shift as a user rates.
+        works = works.ranked_for(user, slot)
+    else:
+        works = works.safe_for(user)
     if user.is_authenticated:
         works = works.exclude(pk__in=Rating.objects.filter(user=user).values("work_id"))
     exclude = list(exclude)
