@@ -120,7 +120,7 @@ def topn_table(results: dict, k: int) -> str:
 
 
 def _factories(names: list[str]) -> tuple[dict, dict]:
-    from recommender.evaluation.registry import POPULARITY, make_factory
+    from recommender.evaluation.named_models import POPULARITY, make_factory
 
     factories: dict[str, Callable | None] = {}
     skipped: dict[str, str] = {}

@@ -73,7 +73,7 @@ def holdout_split(snapshot: Snapshot, params: dict):
     return ratings.subset(~test), ratings.subset(test), cold[test]
 
 
-def evaluate(snapshot: Snapshot, params: dict) -> dict:
+def score_run(snapshot: Snapshot, params: dict) -> dict:
     """Held-out figures of a model fit on the training split: RMSE of the predicted rating
     (whole, little-known and cold-start works) and the lists' top-N recall and nDCG (with
     the popularity list's, computed on the same split, for scale)."""
@@ -220,7 +220,7 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
 
             report(0.2, "held-out evaluation")
             t = time.perf_counter()
-            run.metrics = evaluate(snapshot, run.params)
+            run.metrics = score_run(snapshot, run.params)
             durations["evaluate"] = time.perf_counter() - t
             run.save(update_fields=["metrics"])
 

@@ -162,7 +162,7 @@ def test_on_movielens_the_list_model_beats_ease_and_doubles_popularity():
     if not (ML100K / "u.data").exists():
         pytest.skip(f"MovieLens 100K not found at {ML100K}")
     from recommender.evaluation.datasets import load_movielens
-    from recommender.evaluation.registry import make_factory
+    from recommender.evaluation.named_models import make_factory
     from recommender.evaluation.topn import make_split, run_topn
 
     data = load_movielens(ML100K)
