@@ -45,6 +45,7 @@ from django.db.models import Count, Max, Q
 from mangaki.models import Work
 from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.neighbours import cosine_neighbours
+from recommender.algorithms.vectors import row_norms, unit_rows
 from recommender.facade import served_model
 
 logger = logging.getLogger(__name__)
@@ -171,10 +172,10 @@ def _refresh(old: PosterIndex, key: tuple) -> PosterIndex:
     fresh_ids = [pk for pk, blob in read.items() if len(blob) == 4 * width]
     vectors = np.frombuffer(b"".join(read[pk] for pk in fresh_ids), dtype=np.float32)
     vectors = vectors.reshape(len(fresh_ids), width)
-    norms = np.linalg.norm(vectors, axis=1)
+    norms = row_norms(vectors)
     # An all-zero embedding has no direction to compare.
     fresh_row = {pk: i for i, pk in enumerate(fresh_ids) if norms[i] > 0}
-    vectors = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+    vectors = unit_rows(vectors, norms)
     final = [
         pk
         for pk in ids
