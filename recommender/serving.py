@@ -22,6 +22,7 @@ from mangaki.models.catalog import CARD_FIELDS
 from recommender.facade import ServedModel, served_model
 
 CACHE_TTL = 3600
+LISTS_KEPT = 20  # cached lists remembered per member, to drop them when ratings change
 
 
 @dataclass
@@ -171,7 +172,30 @@ def recommend_lists(
         result[1].extend((*row[:4], "explore") for row in _explained(model, person, ranked))
     if key is not None:
         cache.set(key, result, CACHE_TTL)
+        _remember(user.pk, key)
     return _materialise(result, (n, discover_n), include_nsfw)
+
+
+def _lists_key(user_id: int) -> str:
+    return f"recs-keys:{user_id}"
+
+
+def _remember(user_id: int, key: str) -> None:
+    keys = [k for k in cache.get(_lists_key(user_id)) or [] if k != key]
+    cache.set(_lists_key(user_id), [*keys, key][-LISTS_KEPT:], CACHE_TTL)
+
+
+def forget_cached_lists(user_id: int) -> int:
+    """Drop a member's cached lists (after their ratings changed: they can no longer be
+    read, since lists are keyed by :func:`ratings_stamp`). Returns how many were known.
+
+    Example::
+
+        forget_cached_lists(alice.pk)  # -> 2
+    """
+    keys = cache.get(_lists_key(user_id)) or []
+    cache.delete_many([*keys, _lists_key(user_id)])
+    return len(keys)
 
 
 def _explained(model: ServedModel, person, ranked) -> list[tuple]:
