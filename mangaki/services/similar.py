@@ -34,7 +34,6 @@ poster against the whole catalogue once per process and key, not on every visit.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,6 +41,7 @@ from datetime import timedelta
 import numpy as np
 from django.db.models import Count, Max, Q
 
+from mangaki.memo import VersionedMemo
 from mangaki.models import Work
 from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.neighbours import cosine_neighbours
@@ -133,8 +133,9 @@ class PosterIndex:
         return np.ones(len(self.ids), dtype=self.unit.dtype)
 
 
-_index = PosterIndex()
-_index_lock = threading.Lock()
+# Keyed by (works with an embedding, newest poster_tagged_at); a new key updates the last
+# index incrementally.
+_indexes: VersionedMemo[PosterIndex] = VersionedMemo("mangaki.poster_index", keep=1)
 
 
 def _embedded():
@@ -143,16 +144,12 @@ def _embedded():
 
 def poster_index() -> PosterIndex:
     """This process's poster embedding matrix, brought up to date if embeddings changed."""
-    global _index
     # count(*), not count(pk): the partial index on poster_tagged_at answers it alone.
     stats = _embedded().aggregate(n=Count("*"), latest=Max("poster_tagged_at"))
     key = (stats["n"], stats["latest"])
-    if _index.key == key:
-        return _index
-    with _index_lock:
-        if _index.key != key:
-            _index = _refresh(_index, key)
-        return _index
+    if key == (0, None):
+        return PosterIndex()  # no embedding at all
+    return _indexes.get_or_compute(key, lambda: _refresh(_indexes.latest() or PosterIndex(), key))
 
 
 def _refresh(old: PosterIndex, key: tuple) -> PosterIndex:
