@@ -52,7 +52,7 @@ def ensure_database() -> None:
 
 def import_catalogue_head(n_works: int, folder: Path) -> None:
     """Import the first ``n_works`` works of the bundled catalogue (with their genres)."""
-    from mangaki.importers import import_catalog
+    from mangaki.catalog_import import import_catalog
 
     lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[: n_works + 1]
     head = folder / "bench-catalogue.csv"

@@ -309,7 +309,7 @@ class OursRanker(TopNPeer):
     name = "ranker"
 
     def fit(self, train, dataset):
-        from recommender.evaluation.registry import make_factory
+        from recommender.evaluation.named_models import make_factory
 
         return make_factory(self.name)(0).fit(train, dataset.item_features)
 

@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from mangaki.models import Profile, TaggedWork, TagSource, Work
 from mangaki.models.catalog import PosterStatus
+
+#: Sent by the ratings service (mangaki.services.ratings) once a change of a person's
+#: ratings is committed, with ``user_id`` and ``work_ids``. The recommender subscribes
+#: (recommender/signals.py), so the site's core never calls into it.
+ratings_changed = Signal()
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)

@@ -120,7 +120,7 @@ def topn_table(results: dict, k: int) -> str:
 
 
 def _factories(names: list[str]) -> tuple[dict, dict]:
-    from recommender.evaluation.registry import POPULARITY, make_factory
+    from recommender.evaluation.named_models import POPULARITY, make_factory
 
     factories: dict[str, Callable | None] = {}
     skipped: dict[str, str] = {}
@@ -273,10 +273,17 @@ def _check_data(args, dataset) -> None:
 def _write(output: Path, meta: dict, results: dict, header: str, table: str, final: bool):
     """results.json and results.md; called after each model, so a long run that stops
     keeps what it measured (``partial`` tells which file is complete)."""
+    from recommender.algorithms.persistence import atomic_write
+
     payload = {"meta": {**meta, "partial": not final}, "models": results}
-    (output / "results.json").write_text(json.dumps(payload, indent=2))
     note = "" if final else "(partial: the run is still going or stopped early)\n\n"
-    (output / "results.md").write_text(header + note + table + "\n")
+    # Rewritten after each model: a reader sees the previous version or this one, whole.
+    for name, text in (
+        ("results.json", json.dumps(payload, indent=2)),
+        ("results.md", header + note + table + "\n"),
+    ):
+        with atomic_write(output / name) as handle:
+            handle.write(text.encode())
 
 
 def _rmse_task(args, dataset, factories, tqdm, output, meta):

@@ -18,8 +18,6 @@ Example::
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +26,7 @@ import scipy.sparse as sp
 from django.db.models import Q
 
 from mangaki.choices import RATING_VALUES
+from mangaki.memo import VersionedMemo
 from mangaki.models import TaggedWork, Work
 from recommender.algorithms.explain import explain_tags_many, user_taste
 from recommender.algorithms.neighbours import cosine_neighbours
@@ -350,8 +349,10 @@ class ServedModel:
         return [(r, s) for r, s in found if s > 0]
 
 
-_served: dict[str, tuple[float, ServedModel]] = {}
-_lock = threading.Lock()
+# The active model's facade; rebuilt every FRESH_TTL seconds for works newer than it.
+_served: VersionedMemo[ServedModel] = VersionedMemo(
+    "recommender.served_model", keep=1, max_age=FRESH_TTL
+)
 
 
 def served_model() -> ServedModel | None:
@@ -365,15 +366,7 @@ def served_model() -> ServedModel | None:
         # until the next training (docs/recommendations.md, "Upgrading").
         logger.warning("Model %s is not a list model; retrain to serve lists", bundle.version)
         return None
-    cached = _served.get(bundle.version)
-    if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
-        with _lock:
-            cached = _served.get(bundle.version)
-            if cached is None or time.monotonic() - cached[0] > FRESH_TTL:
-                cached = (time.monotonic(), ServedModel(bundle, Catalogue(bundle)))
-                _served.clear()
-                _served[bundle.version] = cached
-    return cached[1]
+    return _served.get_or_compute(bundle.version, lambda: ServedModel(bundle, Catalogue(bundle)))
 
 
 def forget_served_models() -> None:

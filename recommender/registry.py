@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from django.utils import timezone
 
 from mangaki import storage as shared
 from mangaki.heap import freeze_long_lived
+from mangaki.memo import VersionedMemo
+from recommender.algorithms.persistence import atomic_write, load_model, save_model
 from recommender.models import RunStatus, TrainingRun
 
 if TYPE_CHECKING:
@@ -89,17 +89,11 @@ def index_path(model_path: Path) -> Path:
 
 
 def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
-    """Write the model and its index (each to a temporary name, then renamed: a reader
-    never sees half a file) and return the model's path."""
-    from recommender.algorithms.persistence import save_model
-
-    folder = model_dir()
-    path = folder / f"{version}.npz"
-    partial = folder / f"{version}.partial.npz"
-    save_model(model, partial)
-    os.replace(partial, path)
-    partial_index = folder / f"{version}.partial-index.npz"
-    with open(partial_index, "wb") as handle:
+    """Write the model and its index (each atomically: a reader never sees half a file)
+    and return the model's path."""
+    path = model_dir() / f"{version}.npz"
+    save_model(model, path)
+    with atomic_write(index_path(path)) as handle:
         np.savez(
             handle,
             work_ids=snapshot.work_ids,
@@ -114,7 +108,6 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
                 else np.arange(len(snapshot.work_ids))
             ),
         )
-    os.replace(partial_index, index_path(path))
     # Other hosts fetch the files from the shared storage (none with FILE_STORAGE=local).
     shared.publish(path, _shared_name(path))
     shared.publish(index_path(path), _shared_name(index_path(path)))
@@ -166,8 +159,6 @@ def load_bundle(run: TrainingRun) -> Bundle:
     """Check the run's files and load them; :class:`ModelFileError` if either fails."""
     from django.utils.dateparse import parse_datetime
 
-    from recommender.algorithms.persistence import load_model
-
     path = verify_files(run)
     try:
         model = load_model(path, mmap=True)  # the item-to-item matrix is shared by processes
@@ -189,10 +180,10 @@ def load_bundle(run: TrainingRun) -> Bundle:
         ) from error
 
 
-_loaded: dict[str, Bundle] = {}
-_load_lock = threading.Lock()
+# One loaded model per process, by version.
+_loaded: VersionedMemo[Bundle] = VersionedMemo("recommender.bundles", keep=1)
 # Versions whose files failed in this process, with when: not retried on every request.
-_failed_loads: dict[str, float] = {}
+_failed_loads: VersionedMemo[float] = VersionedMemo("recommender.failed_loads", keep=None)
 RETRY_FAILED_LOAD = 60.0
 
 
@@ -219,7 +210,7 @@ def active_bundle() -> Bundle | None:
     bundle = _loaded.get(version)
     if bundle is not None:
         return bundle
-    with _load_lock:
+    with _loaded.lock:
         bundle = _loaded.get(version)
         if bundle is not None:
             return bundle
@@ -240,12 +231,11 @@ def active_bundle() -> Bundle | None:
             bundle = load_bundle(run)
         except ModelFileError as error:
             logger.error("Active model %s cannot be served: %s", version, error)
-            _failed_loads[version] = time.monotonic()
+            _failed_loads.put(version, time.monotonic())
             TrainingRun.objects.filter(pk=run.pk).update(load_error=str(error)[:2000])
             return _fall_back(run, str(error))
-        _failed_loads.pop(version, None)
-        _loaded.clear()  # keep one model in memory per process
-        _loaded[version] = bundle
+        _failed_loads.discard(version)
+        _loaded.put(version, bundle)  # keeps one model in memory per process
         freeze_long_lived()  # warm now: keep the model out of later collections
     return bundle
 
@@ -274,8 +264,7 @@ def _fall_back(broken: TrainingRun, error: str) -> Bundle | None:
             f"activated automatically: the files of {broken.version} failed ({error[:300]})",
             verify=False,
         )
-        _loaded.clear()
-        _loaded[candidate.version] = bundle
+        _loaded.put(candidate.version, bundle)
         return bundle
     logger.error("No model can be served: every model's files failed")
     return None

@@ -22,6 +22,7 @@ from mangaki.services.duels import duel_values, preferences_stamp
 from recommender.facade import ServedModel, served_model
 
 CACHE_TTL = 3600
+LISTS_KEPT = 20  # cached lists remembered per member, to drop them when ratings change
 
 
 @dataclass
@@ -118,9 +119,12 @@ def recommend_lists(
     min_popularity: int = 0,
     exclude: set[int] | frozenset[int] = frozenset(),
     show_wontsee: bool = False,
+    member_ratings: list[tuple[int, str]] | None = None,
 ) -> tuple[list[Recommendation], list[Recommendation]]:
     """:func:`recommend`'s list and :func:`discover`'s strip of ``discover_n`` works, from
-    one fold-in, one scoring and one read of the works (the recommendations page)."""
+    one fold-in, one scoring and one read of the works (the recommendations page).
+    ``member_ratings``: the member's :func:`user_ratings` when the caller has read them
+    already (the page shows their taste too), so they are not read twice."""
     model = served_model()
     if model is None:
         return [], []
@@ -140,7 +144,7 @@ def recommend_lists(
         hit = cache.get(key)
         if hit is not None:
             return _materialise(hit, (n, discover_n), include_nsfw)
-        rated = user_ratings(user)
+        rated = user_ratings(user) if member_ratings is None else member_ratings
         finer = duel_values(user, rated) if stamp.n_duels else {}
     else:
         rated = [(w, c) for w, c in ratings or [] if c in RATING_VALUES]
@@ -160,7 +164,30 @@ def recommend_lists(
         result[1].extend((*row[:4], "explore") for row in _explained(model, person, ranked))
     if key is not None:
         cache.set(key, result, CACHE_TTL)
+        _remember(user.pk, key)
     return _materialise(result, (n, discover_n), include_nsfw)
+
+
+def _lists_key(user_id: int) -> str:
+    return f"recs-keys:{user_id}"
+
+
+def _remember(user_id: int, key: str) -> None:
+    keys = [k for k in cache.get(_lists_key(user_id)) or [] if k != key]
+    cache.set(_lists_key(user_id), [*keys, key][-LISTS_KEPT:], CACHE_TTL)
+
+
+def forget_cached_lists(user_id: int) -> int:
+    """Drop a member's cached lists (after their ratings changed: they can no longer be
+    read, since lists are keyed by :func:`ratings_stamp`). Returns how many were known.
+
+    Example::
+
+        forget_cached_lists(alice.pk)  # -> 2
+    """
+    keys = cache.get(_lists_key(user_id)) or []
+    cache.delete_many([*keys, _lists_key(user_id)])
+    return len(keys)
 
 
 def _explained(model: ServedModel, person, ranked) -> list[tuple]:

@@ -36,7 +36,6 @@ DEFAULT_PARAMS = {
 }
 TOP_N = 20  # list length of the held-out top-N figures (the recommendations page's first screen)
 TOPN_USERS = 3000  # people whose held-out lists are scored, at most
-LITTLE_KNOWN = 3  # fewer training ratings than this: a little-known work (BALSE paper)
 RELEVANT = 2.0  # like (2) and favorite (4): a held-out work the list should have found
 Progress = Callable[[float, str], None]
 
@@ -74,11 +73,11 @@ def holdout_split(snapshot: Snapshot, params: dict):
     return ratings.subset(~test), ratings.subset(test), cold[test]
 
 
-def evaluate(snapshot: Snapshot, params: dict) -> dict:
+def score_run(snapshot: Snapshot, params: dict) -> dict:
     """Held-out figures of a model fit on the training split: RMSE of the predicted rating
     (whole, little-known and cold-start works) and the lists' top-N recall and nDCG (with
     the popularity list's, computed on the same split, for scale)."""
-    from recommender.evaluation.metrics import mae, rmse
+    from recommender.evaluation.metrics import rating_errors, rmse
 
     train, test, cold = holdout_split(snapshot, params)
     if train.nnz < 2 or test.nnz == 0:
@@ -86,21 +85,20 @@ def evaluate(snapshot: Snapshot, params: dict) -> dict:
     model = make_model(params).fit(train, snapshot.item_features, snapshot.embeddings)
     balse = model.rating_model_
     predicted = balse.predict(test.users, test.items)
-    counts = train.item_counts()[test.items]
-    little = (counts < LITTLE_KNOWN) & ~cold
+    # The evaluation protocol's definitions (cold-start works count as little-known).
+    errors = rating_errors(test.values, predicted, train.item_counts()[test.items], cold)
     metrics = {
-        "rmse": float(rmse(test.values, predicted)),
-        "mae": float(mae(test.values, predicted)),
+        "rmse": errors["rmse"],
+        "mae": errors["mae"],
         "als_rmse": float(rmse(test.values, balse.als_.predict(test.users, test.items))),
         "lasso_rmse": float(rmse(test.values, balse.lasso_.predict(test.users, test.items))),
-        "n_test": int(test.nnz),
+        "n_test": errors["n_test"],
         "beta": float(balse.beta_),
         "gamma": float(balse.gamma_),
     }
-    if little.any():
-        metrics["rmse_little_known"] = float(rmse(test.values[little], predicted[little]))
-    if cold.any():
-        metrics["rmse_cold_start"] = float(rmse(test.values[cold], predicted[cold]))
+    for part in ("little_known", "cold_start"):
+        if errors[f"n_{part}"]:
+            metrics[f"rmse_{part}"] = errors[f"rmse_{part}"]
     metrics.update(topn_figures(model, train, test, cold))
     return metrics
 
@@ -222,7 +220,7 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
 
             report(0.2, "held-out evaluation")
             t = time.perf_counter()
-            run.metrics = evaluate(snapshot, run.params)
+            run.metrics = score_run(snapshot, run.params)
             durations["evaluate"] = time.perf_counter() - t
             run.save(update_fields=["metrics"])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from mangaki import storage as shared
+from mangaki.memo import VersionedMemo
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,14 @@ def active_head_path() -> Path | None:
     return path if name and path.is_file() else None
 
 
-@lru_cache(maxsize=4)
+# The active head, keyed by its file's path and mtime.
+_heads: VersionedMemo = VersionedMemo("tagger.heads", keep=1)
+
+
 def _load(path: str, mtime: float):
     from tagger.vision.head import TagHead
 
-    return TagHead.load(path)
+    return _heads.get_or_compute((path, mtime), lambda: TagHead.load(path))
 
 
 def active_head():

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mangaki.models import TaggedWork, TagSource, Work
 from mangaki.models.catalog import PosterStatus
-from mangaki.services.tags import TagCache
+from mangaki.services.tags import tags_by_name
 
 from .heads import active_head
 
@@ -159,7 +159,7 @@ def _store(work: Work, analysis) -> bool:
         current = Work.objects.select_for_update().filter(pk=work.pk).first()
         if current is None or current.poster.name != work.poster.name:
             return False
-        known = TagCache().resolve(set(tags))
+        known = tags_by_name(tags)
         TaggedWork.objects.filter(work=current, source=TagSource.POSTER).delete()
         TaggedWork.objects.bulk_create(
             [

@@ -36,7 +36,12 @@ def _tasks_inline_in_unit_tests(request):
 def _clear_cache():
     from django.core.cache import cache
 
+    from mangaki.memo import clear_all
+
+    # The shared cache and every per-process memo (loaded models, the served model, the
+    # poster index, tag heads, taste-map layouts): no test sees another test's values.
     cache.clear()
+    clear_all()
     yield
 
 

@@ -6,11 +6,11 @@ They take domain objects and ids, never a request, so pages and scripts can reus
 from __future__ import annotations
 
 from mangaki.models import Work
+from mangaki.models.rankings import RANKINGS
 from mangaki.services.decks import DECK_SLOTS, deck
 from mangaki.services.similar import similar_ids
 
 __all__ = ["DECK_SLOTS", "RANKINGS", "deck", "similar_work_ids", "similar_works"]
-RANKINGS = ("top", "pearls", "popular", "controversial")
 
 
 def similar_work_ids(work_id: int, k: int = 10) -> list[int]:

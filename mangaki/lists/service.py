@@ -185,8 +185,8 @@ def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -
 def add_works(rows: Sequence[PlanRow]) -> None:
     """Add the works of list entries to the catalogue, through the catalogue import's own
     writer (it matches again by id and title, so two imports at once add a work once)."""
-    from mangaki.importers.records import ImportReport, WorkRecord
-    from mangaki.importers.writer import CatalogWriter
+    from mangaki.catalog_import.records import ImportReport, WorkRecord
+    from mangaki.catalog_import.writer import CatalogWriter
 
     records = [
         WorkRecord(

@@ -39,6 +39,8 @@ MATCH_EXACT, MATCH_PREFIX, MATCH_WORD, MATCH_SUBSTRING, MATCH_FUZZY, MATCH_NONE 
 SEARCH_MAX_LENGTH = 100
 SUBSTRING_MIN_LENGTH = 3
 FUZZY_MIN_LENGTH = 4
+#: The rankings of a category, by the name of their QuerySet method.
+RANKINGS = ("top", "pearls", "popular", "controversial")
 
 
 def ranking_thresholds(max_seen: int) -> dict[str, int]:
@@ -85,6 +87,21 @@ class WorkQuerySet(models.QuerySet):
     def controversial(self):
         """Many likes and many dislikes in similar numbers."""
         return self.filter(controversy__gt=0).order_by("-controversy", "pk")
+
+    def ranked_for(self, user, ranking: str) -> "WorkQuerySet":
+        """The ranking ``ranking`` (one of ``RANKINGS``) of these works as ``user`` sees it,
+        the one used by the site's pages, the API and the decks. Adult works hidden from the
+        person are left out *before* ranking: the thresholds (``top_min``, the pearls'
+        window) then come from the works they can see, and a work they cannot see never
+        pushes one they can out of a ranking.
+
+        Example::
+
+            Work.objects.filter(category__slug="anime").ranked_for(request.user, "top")[:8]
+        """
+        if ranking not in RANKINGS:
+            raise ValueError(f"unknown ranking {ranking!r}")
+        return getattr(self.safe_for(user), ranking)()
 
     def safe_for(self, user) -> "WorkQuerySet":
         """Hide adult works unless the person asked to see them."""

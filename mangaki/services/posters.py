@@ -49,7 +49,7 @@ class FetchPolicy:
     user_agent: str = "Mangaki poster fetcher (+https://mangaki.fr)"
 
 
-class PosterError(Exception):
+class PosterFetchError(Exception):
     """A poster that will not be stored; ``transient`` ones are worth retrying."""
 
     def __init__(self, message: str, transient: bool = False) -> None:
@@ -93,40 +93,40 @@ def _read(response, policy: FetchPolicy) -> bytes:
 
 
 def download(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
-    """(image bytes, file extension) of one URL, or PosterError."""
+    """(image bytes, file extension) of one URL, or PosterFetchError."""
     if urlsplit(url).scheme not in ("http", "https"):
-        raise PosterError(f"unsupported URL scheme in {url!r}")
+        raise PosterFetchError(f"unsupported URL scheme in {url!r}")
     HOSTS.wait(urlsplit(url).netloc, policy.host_delay)
     try:
         with open_url(
             url, timeout=policy.timeout, headers={"User-Agent": policy.user_agent}
         ) as response:
             if not 200 <= response.status < 300:
-                raise PosterError(
+                raise PosterFetchError(
                     f"HTTP {response.status}",
                     transient=response.status >= 500 or response.status == 429,
                 )
             kind = response.headers.get_content_type()
             if not kind.startswith("image/"):
-                raise PosterError(f"not an image: content type {kind}")
+                raise PosterFetchError(f"not an image: content type {kind}")
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > policy.max_bytes:
-                raise PosterError(f"too big: {int(length)} bytes")
+                raise PosterFetchError(f"too big: {int(length)} bytes")
             data = _read(response, policy)
     except BlockedURL as error:
-        raise PosterError(f"refused: {error}") from None
+        raise PosterFetchError(f"refused: {error}") from None
     except (OSError, http.client.HTTPException) as error:  # timeouts, resets, bad replies
-        raise PosterError(f"network: {error}", transient=True) from None
+        raise PosterFetchError(f"network: {error}", transient=True) from None
     if len(data) > policy.max_bytes:
-        raise PosterError(f"too big: more than {policy.max_bytes} bytes")
+        raise PosterFetchError(f"too big: more than {policy.max_bytes} bytes")
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
             fmt = image.format
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise PosterError(f"not a valid image ({error})") from None
+        raise PosterFetchError(f"not a valid image ({error})") from None
     if fmt not in _FORMATS:
-        raise PosterError(f"unsupported image format {fmt}")
+        raise PosterFetchError(f"unsupported image format {fmt}")
     return data, _FORMATS[fmt]
 
 
@@ -134,7 +134,7 @@ def download_with_retries(url: str, policy: FetchPolicy) -> tuple[bytes, str]:
     for attempt in range(policy.retries + 1):
         try:
             return download(url, policy)
-        except PosterError as error:
+        except PosterFetchError as error:
             if not error.transient or attempt == policy.retries:
                 raise
             wait = policy.backoff * 2**attempt
@@ -151,7 +151,7 @@ def fetch_poster(work_id: int, policy: FetchPolicy | None = None, force: bool = 
         return "skipped"
     try:
         data, ext = download_with_retries(work.poster_url, policy)
-    except PosterError as error:
+    except PosterFetchError as error:
         logger.warning("poster of work %s refused: %s", work_id, error)
         Work.objects.filter(pk=work_id).update(poster_error=f"fetch: {error}"[:300])
         return f"error: {error}"

@@ -8,20 +8,30 @@ from django.utils.translation import gettext as _
 
 from mangaki.choices import Choice
 from mangaki.models import Rating, Work
+from mangaki.signals import ratings_changed
 
 
 class RatingError(ValueError):
     """A rating request that cannot be honoured (unknown work, bad choice)."""
 
 
-def _after_change(work_ids: list[int]) -> None:
+def _announce(user_ids: Iterable[int], work_ids: list[int]) -> None:
+    for user_id in sorted(set(user_ids)):
+        ratings_changed.send(sender=Rating, user_id=user_id, work_ids=work_ids)
+
+
+def _after_change(user_ids: list[int], work_ids: list[int]) -> None:
     from mangaki.tasks.counters import recount_later
 
     # After commit: the task must see the new rating, and a rolled-back rating must not
-    # trigger anything. (The user's cached lists are keyed by their ratings: nothing to
-    # invalidate.) If the broker cannot take the task, the works are marked for the next
-    # recount instead: the rating stands either way.
-    transaction.on_commit(lambda: recount_later(work_ids))
+    # trigger anything. If the broker cannot take the task, the works are marked for the
+    # next recount instead: the rating stands either way. Subscribers to ratings_changed
+    # (the recommender) hear of it after commit too.
+    def committed() -> None:
+        recount_later(work_ids)
+        _announce(user_ids, work_ids)
+
+    transaction.on_commit(committed)
 
 
 def check_rating(work_id: int, choice: str, viewer=None) -> None:
@@ -52,7 +62,7 @@ def rate_work(user, work_id: int, choice: str) -> Rating:
             unique_fields=["user", "work"],
             update_fields=["choice", "date"],
         )
-        _after_change([work_id])
+        _after_change([user.pk], [work_id])
     return Rating.objects.get(user=user, work_id=work_id)
 
 
@@ -77,7 +87,7 @@ def rate_many(user, ratings: Iterable[tuple[int, str]]) -> int:
             update_fields=["choice", "date"],
             batch_size=1000,
         )
-        _after_change(sorted(pairs))
+        _after_change([user.pk], sorted(pairs))
     return len(pairs)
 
 
@@ -103,7 +113,7 @@ def add_missing_ratings(user, ratings: Iterable[tuple[int, str]]) -> int:
             batch_size=1000,
         )
         if new:
-            _after_change(sorted(new))
+            _after_change([user.pk], sorted(new))
     return len(new)
 
 
@@ -149,6 +159,8 @@ def import_ratings(rows, overwrite: bool = True) -> tuple[int, int]:
             batch_size=2000,
         )
         recompute_counters(works)
+        written = [r.user_id for r in fresh]
+        transaction.on_commit(lambda: _announce(written, works))
     return created, updated
 
 
@@ -157,5 +169,5 @@ def remove_rating(user, work_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Rating.objects.filter(user=user, work_id=work_id).delete()
         if deleted:
-            _after_change([work_id])
+            _after_change([user.pk], [work_id])
     return bool(deleted)

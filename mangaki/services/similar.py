@@ -34,7 +34,6 @@ poster against the whole catalogue once per process and key, not on every visit.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -42,9 +41,11 @@ from datetime import timedelta
 import numpy as np
 from django.db.models import Count, Max, Q
 
+from mangaki.memo import VersionedMemo
 from mangaki.models import Work
 from mangaki.models.catalog import CARD_FIELDS
 from recommender.algorithms.neighbours import cosine_neighbours
+from recommender.algorithms.vectors import row_norms, unit_rows
 from recommender.facade import served_model
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,9 @@ class PosterIndex:
         return np.ones(len(self.ids), dtype=self.unit.dtype)
 
 
-_index = PosterIndex()
-_index_lock = threading.Lock()
+# Keyed by (works with an embedding, newest poster_tagged_at); a new key updates the last
+# index incrementally.
+_indexes: VersionedMemo[PosterIndex] = VersionedMemo("mangaki.poster_index", keep=1)
 
 
 def _embedded():
@@ -142,16 +144,12 @@ def _embedded():
 
 def poster_index() -> PosterIndex:
     """This process's poster embedding matrix, brought up to date if embeddings changed."""
-    global _index
     # count(*), not count(pk): the partial index on poster_tagged_at answers it alone.
     stats = _embedded().aggregate(n=Count("*"), latest=Max("poster_tagged_at"))
     key = (stats["n"], stats["latest"])
-    if _index.key == key:
-        return _index
-    with _index_lock:
-        if _index.key != key:
-            _index = _refresh(_index, key)
-        return _index
+    if key == (0, None):
+        return PosterIndex()  # no embedding at all
+    return _indexes.get_or_compute(key, lambda: _refresh(_indexes.latest() or PosterIndex(), key))
 
 
 def _refresh(old: PosterIndex, key: tuple) -> PosterIndex:
@@ -171,10 +169,10 @@ def _refresh(old: PosterIndex, key: tuple) -> PosterIndex:
     fresh_ids = [pk for pk, blob in read.items() if len(blob) == 4 * width]
     vectors = np.frombuffer(b"".join(read[pk] for pk in fresh_ids), dtype=np.float32)
     vectors = vectors.reshape(len(fresh_ids), width)
-    norms = np.linalg.norm(vectors, axis=1)
+    norms = row_norms(vectors)
     # An all-zero embedding has no direction to compare.
     fresh_row = {pk: i for i, pk in enumerate(fresh_ids) if norms[i] > 0}
-    vectors = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+    vectors = unit_rows(vectors, norms)
     final = [
         pk
         for pk in ids

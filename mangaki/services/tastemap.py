@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mangaki.memo import VersionedMemo
 from mangaki.models import Category, Work
 from recommender.algorithms.projection import Plane, principal_plane
 from recommender.facade import ServedModel, served_model
@@ -35,7 +36,7 @@ class _Layout:
     radius: float  # where the user's marker goes, in scaled units
 
 
-_layouts: dict[tuple[str, int], _Layout] = {}
+_layouts: VersionedMemo[_Layout] = VersionedMemo("mangaki.tastemap_layouts", keep=None)
 _lock = threading.Lock()
 
 

@@ -15,6 +15,7 @@ from mangaki.models.catalog import PosterStatus
 from mangaki.tasks.heartbeat import last_heartbeats
 from recommender import registry
 from recommender.models import TrainingRun
+from recommender.tasks import train_model
 
 
 def _ratings_per_week(weeks: int = 26) -> list[tuple[str, int, int]]:
@@ -80,8 +81,6 @@ def dashboard(request):
 @require_POST
 def retrain(request):
     from kombu.exceptions import KombuError, OperationalError
-
-    from recommender.tasks import train_model
 
     if train_model.app.conf.task_always_eager:
         # No broker on the embedded default: the training runs in this request.

@@ -15,6 +15,9 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from mangaki.cache import redis_status
+from mangaki.tasks.heartbeat import last_heartbeats
+from recommender.models import TrainingRun
+from recommender.registry import ModelFileError, active_bundle
 
 
 @never_cache
@@ -34,9 +37,6 @@ def _database() -> dict:
 
 
 def _model() -> dict:
-    from recommender.models import TrainingRun
-    from recommender.registry import ModelFileError, active_bundle
-
     try:
         bundle = active_bundle()
     except (DatabaseError, ModelFileError) as error:
@@ -49,8 +49,6 @@ def _model() -> dict:
 
 @never_cache
 def healthz(request):
-    from mangaki.tasks.heartbeat import last_heartbeats
-
     database = _database()
     redis = redis_status()
     body = {"database": database, "redis": redis}

@@ -1,21 +1,22 @@
 """A person's profile: ratings grouped by choice, watchlist by predicted rating, taste.
 
-Visible to its owner always, to others only when the owner made it public (is_shared);
-otherwise it does not exist for them (404, so usernames cannot be probed).
+Visible to its owner always, to others only when the owner made it public (is_shared) and
+the account is active (:mod:`mangaki.services.profiles`, the API's rule too); otherwise it
+does not exist for them (404, so usernames cannot be probed).
 
 The page shows the first works of each group; ``?group=<choice>`` (or ``watchlist``) lists
 one group in full, page by page. Only the works shown are loaded: a member with hundreds
 of ratings would otherwise cost a card each (about half a millisecond) on every visit.
 """
 
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from mangaki.choices import Choice
 from mangaki.models import Rating, Work
 from mangaki.models.catalog import CARD_FIELDS
+from mangaki.services.profiles import visible_profile_owner
 from mangaki.views.cards import attach_genres
 from recommender.serving import score_works, taste
 
@@ -29,10 +30,10 @@ def _can_see_adult(viewer) -> bool:
 
 
 def profile(request, username: str):
-    owner = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
-    is_me = request.user.is_authenticated and request.user.pk == owner.pk
-    if not is_me and not owner.profile.is_shared:
+    owner = visible_profile_owner(username, request.user)
+    if owner is None:
         raise Http404("No such profile.")
+    is_me = request.user.is_authenticated and request.user.pk == owner.pk
     ratings = Rating.objects.filter(user=owner).order_by("-date", "pk")
     if not _can_see_adult(request.user if not is_me else owner):
         ratings = ratings.filter(work__nsfw=False)

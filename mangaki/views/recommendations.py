@@ -20,8 +20,10 @@ def recommendations(request, category: str = "anime"):
     include_nsfw = request.user.profile.nsfw_ok and request.GET.get("nsfw") == "on"
     # Hidden unless the submitted filter form (it carries "filtered") left the box unticked.
     hide_wontsee = "filtered" not in request.GET or request.GET.get("hide_wontsee") == "on"
+    rated = user_ratings(request.user)  # once, for the lists, the taste and the count
     items, discover = recommend_lists(
         request.user,
+        member_ratings=rated,
         category_id=category_obj.pk,
         n=24,
         discover_n=4,
@@ -29,7 +31,6 @@ def recommendations(request, category: str = "anime"):
         min_popularity=min_popularity,
         show_wontsee=not hide_wontsee,
     )
-    rated = user_ratings(request.user)  # once, for the taste and the count
     attach_genres([rec.work for rec in (*items, *discover)])
     return render(
         request,

@@ -35,29 +35,27 @@ RANKING_TITLES = {
 PAGE_SIZE = 24
 
 
-def _visible(request, category: Category | None = None):
+def _visible(request, category: Category | None = None, ranking: str | None = None):
+    works = Work.objects.all() if category is None else Work.objects.filter(category=category)
+    # One ranking rule for pages, API and decks (WorkQuerySet.ranked_for).
+    works = works.ranked_for(request.user, ranking) if ranking else works.safe_for(request.user)
     # Lists show cards only: leaving out the rest, the synopsis and the poster embedding
     # above all (5 kB a work), keeps a deep page's sort of the whole category small.
-    works = Work.objects.safe_for(request.user).select_related("category").only(*CARD_FIELDS)
-    if category is not None:
-        works = works.filter(category=category)
-    return works
+    return works.select_related("category").only(*CARD_FIELDS)
 
 
 def home(request):
     """The way in: one obvious start (the deck for a visitor, their next step for a
     member), a sample of what the site gives, then the top and popular works of each
     category that has works."""
-    sections = []
-    for category in non_empty_categories():
-        works = _visible(request, category)
-        sections.append(
-            {
-                "category": category,
-                "top": list(works.top()[:8]),
-                "popular": list(works.popular()[:8]),
-            }
-        )
+    sections = [
+        {
+            "category": category,
+            "top": list(_visible(request, category, "top")[:8]),
+            "popular": list(_visible(request, category, "popular")[:8]),
+        }
+        for category in non_empty_categories()
+    ]
     shown = [w for s in sections for w in (*s["top"], *s["popular"])]
     context = {"sections": sections, "enough": ENOUGH}
     if request.user.is_authenticated:
@@ -90,18 +88,18 @@ def work_list(request, category: str):
     sort = request.GET.get("sort", "popular")
     if sort not in RANKINGS:
         sort = "popular"
-    works = _visible(request, category_obj)
     query = request.GET.get("q", "").strip()
     error = None
     paginator = RankingPaginator
     if query:
         paginator = Paginator  # a few hundred matches at most, ranked by costly expressions
+        works = _visible(request, category_obj)
         try:
             works = works.search(query)  # best match first
         except ValueError as exc:
             error, works = str(exc), works.none()
     else:
-        works = getattr(works, RANKINGS[sort][1])()
+        works = _visible(request, category_obj, RANKINGS[sort][1])
     page = paginator(works, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     attach_genres(page.object_list)

@@ -13,22 +13,90 @@ which is ALS-WR's lambda * n_u weighting with an explicit bias; ``prior`` (a pse
 
 from __future__ import annotations
 
+import logging
+import os
+
 import numpy as np
+from llvmlite import binding as llvm
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import cpu_target
 from numba.extending import intrinsic
+
+logger = logging.getLogger(__name__)
 
 #: Ratings ahead of the one being copied whose rows ``_gather`` asks the cache for.
 PREFETCH_AHEAD = 16
+#: LLVM's prefetch intrinsic is named after its pointer type, which changed with opaque
+#: pointers (LLVM 15): newest spelling first.
+PREFETCH_NAMES = ("llvm.prefetch.p0", "llvm.prefetch.p0i8", "llvm.prefetch")
+#: Set to "0" to build the kernels without prefetch (same results, slower item half-step);
+#: numba's on-disk cache keeps whichever was compiled first, so clear it (or point
+#: NUMBA_CACHE_DIR elsewhere) after changing it.
+PREFETCH_ENV = "RECOMMENDER_ALS_PREFETCH"
+
+
+def prefetch_compiles(name: str) -> bool:
+    """Whether this llvmlite's LLVM compiles a call to the prefetch intrinsic ``name`` into
+    a prefetch instruction (an unknown name would compile into a call to a missing
+    symbol, or fail to verify).
+
+    Example::
+
+        >>> prefetch_compiles("llvm.no.such.intrinsic")
+        False
+    """
+    codegen = cpu_target.target_context.codegen()
+    module = codegen._create_empty_module("mangaki_prefetch_probe")
+    byte_pointer, int32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+    probe = ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [byte_pointer]), name="mangaki_prefetch_probe"
+    )
+    target = ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), name=name
+    )
+    builder = ir.IRBuilder(probe.append_basic_block())
+    builder.call(target, [probe.args[0], int32(0), int32(3), int32(1)])
+    builder.ret_void()
+    try:
+        # Machine code only, outside numba's JIT engine: a module calling a missing symbol
+        # must never be linked into the process.
+        with global_compiler_lock:
+            parsed = llvm.parse_assembly(str(module))
+            parsed.verify()
+            assembly = codegen._tm.emit_assembly(parsed)
+    except Exception as error:  # any LLVM refusal means "not this name"
+        logger.debug("Prefetch intrinsic %s does not compile: %s", name, error)
+        return False
+    # Lowered to an instruction, the intrinsic's name is gone from the machine code.
+    return name not in assembly
+
+
+def _prefetch_intrinsic() -> str | None:
+    if os.environ.get(PREFETCH_ENV, "1").strip() == "0":
+        return None
+    for name in PREFETCH_NAMES:
+        if prefetch_compiles(name):
+            return name
+    logger.warning("No LLVM prefetch intrinsic compiles here: ALS kernels run without prefetch")
+    return None
+
+
+#: The intrinsic ``_gather`` emits, or None (no prefetch): probed once, when kernels load.
+PREFETCH_INTRINSIC = _prefetch_intrinsic()
 
 
 @intrinsic
 def _prefetch(typingctx, array, row, col):
     """Hint the CPU to load ``array[row, col]``'s cache line (LLVM's prefetch intrinsic:
-    read, keep in all levels). Numba has no prefetch of its own."""
+    read, keep in all levels). Numba has no prefetch of its own. Without a prefetch
+    intrinsic that compiles here (``PREFETCH_INTRINSIC`` None) it emits nothing."""
 
     def codegen(context, builder, signature, args):
+        if PREFETCH_INTRINSIC is None:
+            return context.get_dummy_value()
         array_type, row_type, col_type = signature.args
         data, row, col = args
         index = [
@@ -42,7 +110,7 @@ def _prefetch(typingctx, array, row, col):
         function = cgutils.get_or_insert_function(
             builder.module,
             ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]),
-            "llvm.prefetch.p0",
+            PREFETCH_INTRINSIC,
         )
         builder.call(
             function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from recommender.algorithms.vectors import row_norms
+
 # Candidates beyond which each query's best are found by a partial sort (one query against
 # a whole catalogue); below it, one sort of all the queries' scores is cheaper.
 PARTIAL_SORT_FROM = 2048
@@ -51,7 +53,7 @@ def cosine_neighbours(
     rows = np.asarray(rows, dtype=np.int64).ravel()
     result: list[list[tuple[int, float]]] = [[] for _ in rows]
     if norms is None:
-        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+        norms = row_norms(matrix)
     else:
         norms = np.asarray(norms, dtype=matrix.dtype).ravel()
         if len(norms) != n:

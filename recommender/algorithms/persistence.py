@@ -14,12 +14,16 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import struct
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import scipy.sparse as sp
@@ -153,9 +157,40 @@ def save_model(model: Recommender, path: str | os.PathLike) -> Path:
     header = {"format_version": FORMAT_VERSION, "models": meta}
     arrays[_META] = np.asarray(json.dumps(header))
     path = Path(path)
-    with open(path, "wb") as handle:
+    with atomic_write(path) as handle:
         np.savez(handle, allow_pickle=False, **arrays)
     return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A binary file to write that appears at ``path`` whole or not at all: written under
+    a temporary name in the same folder, then renamed over ``path`` (``os.replace``), so a
+    reader (another process loading the model) never sees half a file, and a failed write
+    leaves the previous file in place.
+
+    Example::
+
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "x.bin"
+        >>> with atomic_write(target) as handle:
+        ...     _ = handle.write(b"ok")
+        >>> target.read_bytes()
+        b'ok'
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 #: Arrays at least this large are memory-mapped by ``load_model(..., mmap=True)``.

@@ -51,6 +51,45 @@ def mae(y_true, y_pred) -> np.float64:
     return np.float64(np.mean(np.abs(y_true - y_pred)) if len(y_true) else np.nan)
 
 
+#: A work with fewer training ratings than this is *little-known* (BALSE paper).
+LITTLE_KNOWN = 3
+
+
+def rating_errors(
+    y_true, y_pred, train_counts, cold, little_known: int = LITTLE_KNOWN
+) -> dict[str, float | int]:
+    """RMSE and MAE of held-out predictions, on the whole set and on two slices: the one
+    definition of the evaluation protocol and of the site's training figures.
+
+    - *little-known*: test ratings of works with fewer than ``little_known`` training
+      ratings (``train_counts``, one per test rating), **cold-start works included** (they
+      have none), as in the BALSE paper;
+    - *cold-start*: test ratings of works held out whole (``cold``, a boolean mask).
+
+    An empty slice gives NaN and a count of 0.
+
+    Example::
+
+        >>> errors = rating_errors([2, 4, 0], [2, 2, 1], [10, 1, 0], [False, False, True])
+        >>> errors["n_little_known"], round(errors["rmse_little_known"], 4)
+        (2, 1.5811)
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    little = np.asarray(train_counts).ravel() < little_known
+    cold = np.asarray(cold, dtype=bool).ravel()
+    if little.shape != y_true.shape or cold.shape != y_true.shape:
+        raise ValueError("train_counts and cold need one entry per test rating")
+    return {
+        "rmse": float(rmse(y_true, y_pred)),
+        "rmse_little_known": float(rmse(y_true[little], y_pred[little])),
+        "rmse_cold_start": float(rmse(y_true[cold], y_pred[cold])),
+        "mae": float(mae(y_true, y_pred)),
+        "n_test": int(len(y_true)),
+        "n_little_known": int(little.sum()),
+        "n_cold_start": int(cold.sum()),
+    }
+
+
 def _pair(y_true, y_pred):
     y_true = np.asarray(y_true, dtype=np.float64).ravel()
     y_pred = np.asarray(y_pred, dtype=np.float64).ravel()

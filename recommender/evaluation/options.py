@@ -100,7 +100,7 @@ def _existing(option: str):
 
 
 def _model_list(text: str) -> list[str]:
-    from recommender.evaluation.registry import MODELS, POPULARITY
+    from recommender.evaluation.named_models import MODELS, POPULARITY
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -116,8 +116,8 @@ def _model_list(text: str) -> list[str]:
 
 def build_parser() -> OneLineParser:
     from recommender.evaluation.datasets import FORMATS
+    from recommender.evaluation.named_models import MODELS
     from recommender.evaluation.protocol import SPLITS
-    from recommender.evaluation.registry import MODELS
 
     parser = OneLineParser(
         prog="python -m recommender.evaluate",

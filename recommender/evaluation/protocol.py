@@ -135,32 +135,27 @@ def score_fold(
     dataset,
     fold: Fold,
     predictions: np.ndarray,
-    little_known: int = 3,
+    little_known: int = metrics.LITTLE_KNOWN,
     min_items: int | None = None,
 ) -> dict:
-    """All quality metrics of one fold's test predictions (already clipped)."""
+    """All quality metrics of one fold's test predictions (already clipped); the rating
+    errors and their slices are :func:`metrics.rating_errors`'s."""
     ratings = dataset.ratings
     users, items = ratings.users[fold.test], ratings.items[fold.test]
     truth = ratings.values[fold.test].astype(np.float64)
     train_counts = np.bincount(ratings.items[fold.train], minlength=ratings.n_items)
-    little = train_counts[items] < little_known
     cold = np.isin(items, fold.cold_items)
     ranking = metrics.ranking_metrics(
         users, items, truth, predictions, k=10, threshold=dataset.scale.relevance,
         min_items=min_items,
     )  # fmt: skip
+    errors = metrics.rating_errors(truth, predictions, train_counts[items], cold, little_known)
     return {
-        "rmse": metrics.rmse(truth, predictions),
-        "rmse_little_known": metrics.rmse(truth[little], predictions[little]),
-        "rmse_cold_start": metrics.rmse(truth[cold], predictions[cold]),
-        "mae": metrics.mae(truth, predictions),
+        **errors,
         "precision_at_10": ranking["precision"],
         "recall_at_10": ranking["recall"],
         "ndcg_at_10": ranking["ndcg"],
         "ranked_users": ranking["n_users"],
-        "n_test": int(len(truth)),
-        "n_little_known": int(little.sum()),
-        "n_cold_start": int(cold.sum()),
     }
 
 
@@ -194,7 +189,7 @@ def evaluate_fold(
     fold: Fold,
     seed: int = 0,
     validation_fraction: float = 0.3,
-    little_known: int = 3,
+    little_known: int = metrics.LITTLE_KNOWN,
     min_items: int | None = None,
 ) -> dict:
     """Fit ``factory(random_state)`` on the fold's training ratings and score its test set."""
@@ -232,7 +227,7 @@ def run_protocol(
     seed: int = 0,
     cold_fraction: float = 0.05,
     validation_fraction: float = 0.3,
-    little_known: int = 3,
+    little_known: int = metrics.LITTLE_KNOWN,
     official: bool = False,
     progress: Callable | None = None,
     split: str = "random",

@@ -1,4 +1,5 @@
-"""Multi-label metrics as pure numpy functions, one value per tag (column).
+"""Multi-label metrics, one value per tag (column): scikit-learn's AUC, average precision
+and F1, and the per-tag threshold searches of the tag head.
 
 A column with no positive (or no negative) row has an undefined AUC: it is NaN, never an error,
 so a rare tag missing from a small fold does not stop an evaluation.
@@ -7,7 +8,7 @@ so a rare tag missing from a small fold does not stop an evaluation.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
+from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
 
 def _as_2d(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -21,23 +22,27 @@ def _as_2d(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Per-column ROC AUC (Mann-Whitney U with tie-averaged ranks); NaN if undefined.
+    """Per-column ROC AUC (:func:`sklearn.metrics.roc_auc_score`, ties averaged); NaN if
+    undefined.
 
     >>> roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
     array([0.75])
     """
     y_true, scores = _as_2d(y_true, scores)
-    ranks = rankdata(scores, axis=0)
     n_pos = y_true.sum(axis=0)
-    n_neg = len(y_true) - n_pos
-    rank_sum = np.where(y_true, ranks, 0.0).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        auc = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
-    return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
+    defined = (n_pos > 0) & (n_pos < len(y_true))
+    return np.array(
+        [
+            roc_auc_score(y_true[:, j], scores[:, j]) if defined[j] else np.nan
+            for j in range(y_true.shape[1])
+        ],
+        dtype=np.float64,
+    )
 
 
 def average_precision(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Per-column average precision (area under the precision-recall steps); NaN if no positive.
+    """Per-column average precision (:func:`sklearn.metrics.average_precision_score`: the
+    area under the precision-recall steps, tied scores one threshold); NaN if no positive.
 
     A constant score gives the positive rate, which is what predicting by tag frequency scores.
 
@@ -45,43 +50,36 @@ def average_precision(y_true: np.ndarray, scores: np.ndarray) -> np.ndarray:
     array([0.83333333])
     """
     y_true, scores = _as_2d(y_true, scores)
-    order = np.argsort(-scores, axis=0, kind="stable")
-    hits = np.take_along_axis(y_true, order, axis=0).astype(np.float64)
-    sorted_scores = np.take_along_axis(scores, order, axis=0)
-    # Tied scores form one threshold: precision is read at the last row of each tie group.
-    last_of_tie = np.ones_like(sorted_scores, dtype=bool)
-    last_of_tie[:-1] = sorted_scores[1:] != sorted_scores[:-1]
-    true_pos = np.cumsum(hits, axis=0)
-    precision = true_pos / np.arange(1, len(hits) + 1)[:, None]
-    n_pos = hits.sum(axis=0)
-    # Recall gain of each tie group, read at its last row: true positives since the previous
-    # group's end (true_pos never decreases, so a running max finds that previous end).
-    end_tp = np.where(last_of_tie, true_pos, 0.0)
-    before = np.maximum.accumulate(np.vstack([np.zeros((1, end_tp.shape[1])), end_tp[:-1]]), axis=0)
-    gain = np.where(last_of_tie, true_pos - before, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ap = (gain * precision).sum(axis=0) / n_pos
-    return np.where(n_pos > 0, ap, np.nan)
+    n_pos = y_true.sum(axis=0)
+    return np.array(
+        [
+            average_precision_score(y_true[:, j], scores[:, j]) if n_pos[j] else np.nan
+            for j in range(y_true.shape[1])
+        ],
+        dtype=np.float64,
+    )
 
 
 def precision_recall_f1(
     y_true: np.ndarray, y_pred: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-column precision, recall and F1 of binary predictions (0 when undefined).
+    """Per-column precision, recall and F1 of binary predictions
+    (:func:`sklearn.metrics.precision_recall_fscore_support`; 0 when undefined).
 
     >>> [v.tolist() for v in precision_recall_f1(np.array([1, 1, 0]), np.array([1, 0, 0]))]
     [[1.0], [0.5], [0.6666666666666666]]
     """
     y_true, y_pred = _as_2d(y_true, np.asarray(y_pred, dtype=np.float64))
     y_pred = y_pred.astype(bool)
-    true_pos = (y_true & y_pred).sum(axis=0).astype(np.float64)
-    predicted = y_pred.sum(axis=0)
-    actual = y_true.sum(axis=0)
-    precision = np.divide(true_pos, predicted, out=np.zeros_like(true_pos), where=predicted > 0)
-    recall = np.divide(true_pos, actual, out=np.zeros_like(true_pos), where=actual > 0)
-    total = precision + recall
-    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
-    return precision, recall, f1
+    # One binary problem per tag (a single column would read as two classes otherwise).
+    rows = [
+        precision_recall_fscore_support(
+            y_true[:, j], y_pred[:, j], average="binary", zero_division=0.0
+        )[:3]
+        for j in range(y_true.shape[1])
+    ]
+    figures = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return figures[:, 0].copy(), figures[:, 1].copy(), figures[:, 2].copy()
 
 
 def best_f1_thresholds(

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mangaki.importers import detect_format, import_catalog
+from mangaki.catalog_import import detect_format, import_catalog
 from mangaki.models import TaggedWork, Work, WorkTitle
 from tests.lists.conftest import anilist_export
 

@@ -85,7 +85,7 @@ def test_the_real_anilist_manga_list_adds_works_with_all_their_titles(alice, ani
     assert set(WorkTitle.objects.filter(work=relife).values_list("title", flat=True)) >= {
         "リライフ", "Re LIFE"}  # fmt: skip
     # A catalogue import of the same AniList data later enriches the same works by id.
-    from mangaki.importers import import_catalog
+    from mangaki.catalog_import import import_catalog
 
     path = tmp_path / "manga.json"
     path.write_bytes(anilist_export("manga"))

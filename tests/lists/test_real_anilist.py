@@ -5,7 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from mangaki.importers import import_catalog
+from mangaki.catalog_import import import_catalog
 from mangaki.models import ListImport, Rating
 from tests.lists.conftest import anilist_export
 

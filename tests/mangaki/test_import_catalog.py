@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 
 from benchmarks.shared_data import data_path, missing
-from mangaki.importers import detect_format, import_catalog
-from mangaki.importers.jsonstream import JSONStreamError, iter_array
+from mangaki.catalog_import import detect_format, import_catalog
+from mangaki.catalog_import.jsonstream import JSONStreamError, iter_array
 from mangaki.models import Rating, Tag, TaggedWork, Work, WorkTitle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +114,7 @@ def test_truncated_json_is_reported_and_earlier_entries_kept(tmp_path):
 
 
 def test_json_stream_reads_elements_across_small_chunks(monkeypatch):
-    import mangaki.importers.jsonstream as js
+    import mangaki.catalog_import.jsonstream as js
 
     monkeypatch.setattr(js, "_CHUNK", 5)
     doc = '{"meta": {"x": [1, 2]}, "data": [12345678,\n {"a": "b c"},\n "s"]}'

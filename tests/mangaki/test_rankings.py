@@ -61,3 +61,35 @@ def test_rankings_compose_with_category_filters(anime):
     _work("An anime", like=10)
     assert Work.objects.filter(category__slug="manga").top().count() == 0
     assert Work.objects.filter(category__slug="anime").top()[:8][0].title == "An anime"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ranking", ["top", "pearls", "popular", "controversial"])
+def test_page_api_and_deck_rank_the_same_works_for_a_person_hiding_adult_works(
+    client, alice, anime, ranking
+):
+    from rest_framework.test import APIClient
+
+    from mangaki.services.decks import deck
+
+    # The adult work is the most seen: ranked before filtering, it would set the thresholds
+    # (top would need 50 seen, pearls 21..86) and push "Rare gem" out of both.
+    WorkFactory(title="Adult hit", nsfw=True, **counters_from_counts({"like": 900, "dislike": 100}))
+    _work("Rare gem", like=10)
+    _work("Small", like=3, dislike=1)
+    _work("Known", like=120, dislike=30)
+    _work("Split", like=5, dislike=5)
+    assert not alice.profile.nsfw_ok
+    client.force_login(alice)
+    api = APIClient()
+    api.force_authenticate(alice)
+
+    page = client.get(f"/anime/?sort={ranking}").context["page"]
+    listed = api.get(f"/api/v1/rankings/anime/{ranking}").json()["results"]
+    cards = deck(alice, anime, ranking, n=20)
+
+    expected = [w.title for w in getattr(Work.objects.filter(nsfw=False), ranking)()]
+    assert expected, "the fixture must rank some works"
+    assert [w.title for w in page] == expected
+    assert [w["title"] for w in listed] == expected
+    assert [w.title for w in cards] == expected

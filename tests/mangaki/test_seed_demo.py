@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from mangaki.importers import import_catalog
+from mangaki.catalog_import import import_catalog
 from mangaki.models import Profile, Rating, Work
 
 ROOT = Path(__file__).resolve().parents[2]

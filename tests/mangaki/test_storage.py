@@ -45,7 +45,7 @@ def database_files(settings):
 @pytest.fixture
 def rated_catalogue(db, tmp_path):
     """The first 200 works of the bundled catalogue and 40 simulated users."""
-    from mangaki.importers import import_catalog
+    from mangaki.catalog_import import import_catalog
     from mangaki.services.demo import seed_demo
 
     lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[:201]

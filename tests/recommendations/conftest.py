@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from mangaki.importers import import_catalog
+from mangaki.catalog_import import import_catalog
 from mangaki.services.demo import seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]

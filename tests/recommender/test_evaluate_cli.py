@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from recommender import evaluate
-from recommender.evaluation import registry
+from recommender.evaluation import named_models
 
 
 def run(capsys, *argv) -> tuple[int, str]:
@@ -157,10 +157,10 @@ class Broken:
 
 
 def test_partial_results_are_written_as_each_model_finishes(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(registry.MODELS, "broken", ("baseline", "Baseline", {}))
-    original = registry.model_class
+    monkeypatch.setitem(named_models.MODELS, "broken", ("baseline", "Baseline", {}))
+    original = named_models.model_class
     monkeypatch.setattr(
-        registry, "model_class", lambda name: Broken if name == "broken" else original(name)
+        named_models, "model_class", lambda name: Broken if name == "broken" else original(name)
     )
     out = tmp_path / "o"
     code, err = run(capsys, "--data", ratings_file(tmp_path, GOOD), "--models",

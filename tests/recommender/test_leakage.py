@@ -9,7 +9,7 @@ import pytest
 
 from recommender.evaluation import protocol
 from recommender.evaluation.datasets import Dataset, from_arrays
-from recommender.evaluation.registry import MODELS, make_factory
+from recommender.evaluation.named_models import MODELS, make_factory
 
 # Small but complete: every model fits in a second or two on it.
 FAST = {"fm": {"n_epochs": 2}, "neural": {"n_epochs": 2}, "mf": {"n_epochs": 2},

@@ -174,7 +174,7 @@ def test_on_movielens_the_list_model_beats_ease_and_doubles_popularity():
     if not (ML100K / "u.data").exists():
         pytest.skip(f"MovieLens 100K not found at {ML100K}")
     from recommender.evaluation.datasets import load_movielens
-    from recommender.evaluation.registry import make_factory
+    from recommender.evaluation.named_models import make_factory
     from recommender.evaluation.topn import make_split, run_topn
 
     data = load_movielens(ML100K)
@@ -186,3 +186,27 @@ def test_on_movielens_the_list_model_beats_ease_and_doubles_popularity():
     assert results["ranker"]["ndcg"] >= results["ease"]["ndcg"]
     split = make_split(data, "temporal")
     assert split.test.mean() == pytest.approx(0.2, abs=0.01)
+
+
+@pytest.mark.slow
+def test_on_generated_ratings_the_list_model_beats_ease_and_doubles_popularity():
+    # The MovieLens test's claims, on MovieLens-like ratings that need no shared data.
+    from recommender.evaluation.datasets import from_arrays
+    from recommender.evaluation.named_models import make_factory
+    from recommender.evaluation.topn import run_topn
+    from tests.recommender.conftest import make_rating_world
+
+    world = make_rating_world(choice=3.0)
+    train = world.train
+    data = from_arrays(
+        np.concatenate([train.users, world.test_users]),
+        np.concatenate([train.items, world.test_items]),
+        np.rint(np.concatenate([train.values, world.test_values])),  # whole stars, 1-5
+        name="generated",
+    )
+    results = run_topn(
+        data, {"popularity": None, "ease": make_factory("ease"), "ranker": make_factory("ranker")}
+    )
+    assert results["ranker"]["recall"] >= results["ease"]["recall"] >= 0.55
+    assert results["ranker"]["recall"] >= 2 * results["popularity"]["recall"]
+    assert results["ranker"]["ndcg"] >= results["ease"]["ndcg"]

@@ -68,3 +68,17 @@ def test_users_with_too_few_test_items_are_not_ranked():
     assert out["recall"] == 0.5  # would be (0.5 + 1 + 1) / 3 if single-item users counted
     everyone = metrics.ranking_metrics(users, np.arange(5), truth, pred, k=2, min_items=1)
     assert everyone["n_users"] == 3 and everyone["recall"] == pytest.approx(2.5 / 3)
+
+
+def test_rating_errors_count_cold_start_works_as_little_known():
+    from recommender.evaluation.metrics import rating_errors
+
+    truth = [2.0, 4.0, 0.0, -2.0]
+    predicted = [2.0, 2.0, 1.0, 0.0]
+    counts = [10, 1, 0, 0]  # the last two works are held out whole
+    cold = [False, False, True, True]
+    errors = rating_errors(truth, predicted, counts, cold)
+    assert errors["n_little_known"] == 3 and errors["n_cold_start"] == 2
+    assert errors["rmse_little_known"] == pytest.approx(np.sqrt((4 + 1 + 4) / 3))
+    assert errors["rmse_cold_start"] == pytest.approx(np.sqrt((1 + 4) / 2))
+    assert errors["rmse"] == pytest.approx(np.sqrt(9 / 4))

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mangaki.importers import import_catalog
+from mangaki.catalog_import import import_catalog
 from mangaki.models import Work
 from mangaki.security.outbound import BlockedURL, OutboundPolicy, check_url, is_internal
 from mangaki.services.posters import FetchPolicy, fetch_poster

@@ -3,7 +3,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from mangaki.models import Rating, Work
-from mangaki.services.decks import _RIDGE, DIVERSE_POOL, deck, greedy_dpp
+from mangaki.services.decks import DIVERSE_POOL, deck
+from recommender.algorithms.diversity import RIDGE as _RIDGE
+from recommender.algorithms.diversity import greedy_dpp
 from recommender.facade import served_model
 from tests.factories import RatingFactory, UserFactory
 

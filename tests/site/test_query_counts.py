@@ -106,11 +106,11 @@ def test_recommendations_page_queries_do_not_grow_with_ratings(
         with django_capture_on_commit_callbacks(execute=True):  # drops the cached list
             rate_work(member, work.pk, ["like", "dislike"][i % 2])
         if i in (0, 19):
-            # session, user, category, profile (adult setting), the count and latest date
-            # of the ratings and duels (the lists' cache key), the ratings to fold in, the
-            # works shown with the ones that explain them, the ratings for the taste, the
-            # cards' genres, the nav's categories
-            with django_assert_num_queries(10):
+            # session, user, category, profile (adult setting), the ratings (for the
+            # lists, the taste and the count), the count and latest date of the ratings
+            # and duels (the lists' cache key), the works shown with the ones that explain
+            # them, the cards' genres, the nav's categories
+            with django_assert_num_queries(9):
                 assert client.get("/recommendations/anime/").status_code == 200
     with django_assert_num_queries(9):  # the same lists again, from the cache
         response = client.get("/recommendations/anime/")

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _empty_poster_index():
     # The index is per process; a test must not see the rows of another test's works.
-    similar._index = similar.PosterIndex()
+    similar._indexes.clear()
     yield
-    similar._index = similar.PosterIndex()
+    similar._indexes.clear()
 
 
 def section(html: str, heading_id: str) -> list[str] | None:

@@ -1,6 +1,5 @@
 """Public profiles: only of people who chose to share theirs. Nothing lists users."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 from mangaki.api.serializers import PublicProfileSerializer
 from mangaki.choices import Choice
 from mangaki.models import Work
+from mangaki.services.profiles import visible_profile_owner
 
 N_FAVORITES = 12
 
@@ -20,13 +20,10 @@ class PublicProfile(APIView):
 
     @extend_schema(tags=["users"], responses=PublicProfileSerializer)
     def get(self, request, username: str):
-        """A shared profile: rating counts and favorites. A private profile answers 404,
-        exactly like an unknown name, so names cannot be probed."""
-        user = (
-            get_user_model()
-            .objects.filter(username=username, is_active=True, profile__is_shared=True)
-            .first()
-        )
+        """A shared profile (or your own): rating counts and favorites. A private profile,
+        or a deactivated account's, answers 404 exactly like an unknown name, so names
+        cannot be probed (:mod:`mangaki.services.profiles`, the profile page's rule)."""
+        user = visible_profile_owner(username, request.user)
         if user is None:
             raise NotFound("No such public profile.")
         counts = dict(

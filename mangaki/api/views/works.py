@@ -96,11 +96,9 @@ class Ranking(generics.ListAPIView):
         return page
 
     def get_queryset(self):
-        # Ranked within the whole category, then filtered, as on the site's pages.
         works = Work.objects.filter(category__slug=self.kwargs["category"])
-        ranked = getattr(works, self.kwargs["ranking"])()
         return (
-            ranked.safe_for(self.request.user)
+            works.ranked_for(self.request.user, self.kwargs["ranking"])
             .select_related("category")
             .defer("poster_embedding", "synopsis")
         )

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from mangaki.importers import FORMATS, import_catalog
+from mangaki.catalog_import import FORMATS, import_catalog
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from mangaki.models import Category, TaggedWork, TagSource, Work, WorkTitle
 from mangaki.security.urls import clean_poster_url
-from mangaki.services.tags import TagCache
+from mangaki.services.tags import tags_by_name
 from mangaki.text import normalize_title
 
 from .records import ImportProblem, ImportReport, WorkRecord
@@ -38,7 +38,7 @@ EXTERNAL_IDS = ("mal_id", "anilist_id", "anidb_id")
 class CatalogWriter:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.tags = TagCache()
+        self.tags: dict = {}  # tag rows already read, by name
         self.categories = {c.slug: c for c in Category.objects.all()}
 
     def write(self, records: list[WorkRecord]) -> list[Work]:
@@ -174,7 +174,7 @@ class CatalogWriter:
         work, and one must not remove what another added."""
         genres = {g for r in records for g in r.genres}
         names = genres | {t for r in records for t in r.tags}
-        tags = self.tags.resolve(names, genres=genres)
+        tags = tags_by_name(names, genres=genres, known=self.tags)
         existing: dict[int, set[int]] = {}
         for work_id, tag_id in TaggedWork.objects.filter(
             work__in=works, source=TagSource.METADATA
