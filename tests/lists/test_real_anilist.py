@@ -35,7 +35,7 @@ def test_real_anilist_exports_preview_commit_and_reimport(
     )
     # Of the 19 scored matches, 16 are scored 7-10 (like), a 6 and a 5 (neutral), a 2 (dislike).
     assert sum(by_choice.values()) == 19
-    assert by_choice == {"like": 16, "neutral": 2, "dislike": 1}
+    assert by_choice == {"favorite": 2, "like": 14, "neutral": 2, "dislike": 1}  # 10s: favorites
     assert Rating.objects.get(user=alice, work__title="Planetes").choice == "like"
     done = ListImport.objects.filter(user=alice, source="anilist").order_by("pk")
     assert [(i.status, i.created, i.unmatched) for i in done] == [("done", 19, 5), ("done", 0, 50)]
@@ -50,7 +50,7 @@ def test_real_anilist_exports_preview_commit_and_reimport(
 
 def _defaults():
     return {
-        "favorite_min": 0,
+        "favorite_min": 10,
         "like_min": 7,
         "neutral_min": 5,
         "unscored": "neutral",
