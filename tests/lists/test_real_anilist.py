@@ -33,10 +33,11 @@ def test_real_anilist_exports_preview_commit_and_reimport(
     by_choice = dict(
         Rating.objects.filter(user=alice).values_list("choice").annotate(n=_count()).order_by()
     )
-    # Of the 19 scored matches, 16 are scored 7-10 (like), a 6 and a 5 (neutral), a 2 (dislike).
+    # Of the 19 scored matches, two 10s (favorite), 14 scored 7-9 (like), a 6 and a 5
+    # (neutral), a 2 (dislike).
     assert sum(by_choice.values()) == 19
     assert by_choice == {"favorite": 2, "like": 14, "neutral": 2, "dislike": 1}  # 10s: favorites
-    assert Rating.objects.get(user=alice, work__title="Planetes").choice == "like"
+    assert Rating.objects.get(user=alice, work__title="Planetes").choice == "favorite"  # a 10
     done = ListImport.objects.filter(user=alice, source="anilist").order_by("pk")
     assert [(i.status, i.created, i.unmatched) for i in done] == [("done", 19, 5), ("done", 0, 50)]
 
