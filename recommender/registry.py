@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mangaki.heap import freeze_long_lived
-from recommender.models import RunStatus, TrainingRun
+from recommender.models import ModelEvent, RunStatus, TrainingRun
 
 if TYPE_CHECKING:
     from recommender.algorithms.ranker import Ranker
@@ -249,6 +249,7 @@ def _fall_back(broken: TrainingRun, error: str) -> Bundle | None:
             candidate,
             f"activated automatically: the files of {broken.version} failed ({error[:300]})",
             verify=False,
+            keep_note=True,
         )
         _loaded.clear()
         _loaded[candidate.version] = bundle
@@ -266,9 +267,14 @@ def _candidates(exclude: TrainingRun | None = None):
     return runs.order_by("-started_at")
 
 
-def activate(run: TrainingRun, reason: str, verify: bool = True) -> None:
-    """Make ``run`` the served model (one transaction). Its files are checked first:
-    :class:`ModelFileError` if they are missing or damaged."""
+def activate(
+    run: TrainingRun, reason: str, verify: bool = True, keep_note: bool = False, by: str = ""
+) -> None:
+    """Make ``run`` the served model (one transaction) and record it as a
+    :class:`ModelEvent` with ``reason``. Its files are checked first:
+    :class:`ModelFileError` if they are missing or damaged. ``reason`` also becomes the
+    run's note unless ``keep_note`` (an activation after the training decided it, not a
+    later one by hand or by the fallback, which would overwrite why the run was kept)."""
     if verify:
         try:
             verify_files(run)
@@ -276,12 +282,21 @@ def activate(run: TrainingRun, reason: str, verify: bool = True) -> None:
             TrainingRun.objects.filter(pk=run.pk).update(load_error=str(error)[:2000])
             raise
     with transaction.atomic():
+        previous = (
+            TrainingRun.objects.select_for_update()
+            .filter(is_active=True)
+            .exclude(pk=run.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
         TrainingRun.objects.filter(is_active=True).exclude(pk=run.pk).update(is_active=False)
         run.is_active = True
         run.status = RunStatus.SUCCEEDED
-        run.reason = reason
+        if not keep_note:
+            run.reason = reason
         run.load_error = ""
         run.save(update_fields=["is_active", "status", "reason", "load_error"])
+        ModelEvent.objects.create(run=run, previous=previous or "", note=reason, by=by)
     cache.delete(ACTIVE_KEY)
     logger.info("Model %s is active: %s", run.version, reason)
 
@@ -295,6 +310,28 @@ def decide(run: TrainingRun) -> bool:
         activate(run, "first model" if current is None else "the active model has no metrics")
         return True
     old = current.metrics["rmse"]
+    refusals = worse_than(run, current)
+    if refusals:
+        run.status = RunStatus.REJECTED
+        run.reason = f"{'; '.join(refusals)} (active model {current.version}); kept, not activated"
+        run.save(update_fields=["status", "reason"])
+        return False
+    old_recall, new_recall = current.metrics.get("recall_at_20"), run.metrics.get("recall_at_20")
+    summary = f"RMSE {new:.4f} vs {old:.4f}"
+    if new_recall is not None:
+        summary += f", top-20 recall {new_recall:.4f}"
+        if old_recall is not None:
+            summary += f" vs {old_recall:.4f}"
+    activate(run, f"{summary} for {current.version} (tolerance {tolerance():.0%})")
+    return True
+
+
+def worse_than(run: TrainingRun, current: TrainingRun) -> list[str]:
+    """Why ``run`` is worse than ``current`` beyond the tolerances (empty if it is not):
+    its held-out RMSE (the predicted choice) or its top-N recall@20 (the lists)."""
+    new, old = run.metrics.get("rmse"), current.metrics.get("rmse")
+    if old is None:
+        return []
     refusals = []
     if new is None or new > old * (1 + tolerance()):
         shown = "none" if new is None else f"{new:.4f}"
@@ -311,18 +348,60 @@ def decide(run: TrainingRun) -> bool:
             f"top-20 recall {shown} is below the active model's {old_recall:.4f} beyond the "
             f"{topn_tolerance():.0%} tolerance"
         )
-    if refusals:
-        run.status = RunStatus.REJECTED
-        run.reason = f"{'; '.join(refusals)} (active model {current.version}); kept, not activated"
-        run.save(update_fields=["status", "reason"])
-        return False
-    summary = f"RMSE {new:.4f} vs {old:.4f}"
-    if new_recall is not None:
-        summary += f", top-20 recall {new_recall:.4f}"
-        if old_recall is not None:
-            summary += f" vs {old_recall:.4f}"
-    activate(run, f"{summary} for {current.version} (tolerance {tolerance():.0%})")
-    return True
+    return refusals
+
+
+class WorseModel(ValueError):
+    """Activating this model by hand would serve a worse one; ``reasons`` say how."""
+
+    def __init__(self, run: TrainingRun, reasons: list[str]) -> None:
+        super().__init__(f"model {run.version}: {'; '.join(reasons)}")
+        self.run, self.reasons = run, reasons
+
+
+def can_activate(run: TrainingRun) -> bool:
+    """Whether ``run`` could be served now, as far as can be told without reading its
+    files: trained, not active, its files present and never failed to load."""
+    return (
+        not run.is_active
+        and run.status in (RunStatus.SUCCEEDED, RunStatus.REJECTED)
+        and bool(run.model_path)
+        and not run.load_error
+        and Path(run.model_path).is_file()
+        and index_path(Path(run.model_path)).is_file()
+    )
+
+
+def switch_to(version: str, by: str = "", force: bool = False) -> TrainingRun:
+    """Activate the model ``version`` by hand, older (roll back) or newer (roll forward)
+    than the active one. Its files must check out and load (``ValueError`` otherwise), and
+    a model worse than the active one beyond the tolerances is refused with
+    :class:`WorseModel` unless ``force``. The runs' notes are kept; the change is a
+    :class:`ModelEvent`."""
+    target = TrainingRun.objects.filter(version=version).exclude(model_path="").first()
+    if target is None or target.status not in (RunStatus.SUCCEEDED, RunStatus.REJECTED):
+        raise ValueError(f"no trained model has version {version!r}")
+    current = TrainingRun.objects.filter(is_active=True).first()
+    if current is not None and current.pk == target.pk:
+        raise ValueError(f"model {version} is already active")
+    try:
+        load_bundle(target)  # the files must check out and load, before anything changes
+    except ModelFileError as error:
+        TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
+        raise ValueError(f"model {version} cannot be served: {error}") from error
+    reasons = worse_than(target, current) if current is not None else []
+    if reasons and not force:
+        raise WorseModel(target, reasons)
+    if current is None:
+        what = "activated by hand"
+    elif target.started_at < current.started_at:
+        what = f"rolled back by hand from {current.version}"
+    else:
+        what = f"rolled forward by hand from {current.version}"
+    if reasons:
+        what += f", forced although {'; '.join(reasons)}"
+    activate(target, what, verify=False, keep_note=True, by=by)
+    return target
 
 
 def rollback(version: str | None = None) -> TrainingRun:
@@ -340,7 +419,7 @@ def rollback(version: str | None = None) -> TrainingRun:
         except ModelFileError as error:
             TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
             raise ValueError(f"model {version} cannot be served: {error}") from error
-        activate(target, "rolled back by hand", verify=False)
+        activate(target, "rolled back by hand", verify=False, keep_note=True)
         return target
     current = runs.filter(is_active=True).first()
     older = runs.filter(is_active=False)
@@ -354,7 +433,7 @@ def rollback(version: str | None = None) -> TrainingRun:
             TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
             skipped.append(target.version)
             continue
-        activate(target, "rolled back by hand", verify=False)
+        activate(target, "rolled back by hand", verify=False, keep_note=True)
         return target
     if skipped:
         raise ValueError(
