@@ -28,6 +28,7 @@ from recommender.models import ModelEvent, RunStatus, TrainingRun
 
 if TYPE_CHECKING:
     from recommender.algorithms.ranker import Ranker
+    from recommender.layout import MapLayout
 
 logger = logging.getLogger(__name__)
 ACTIVE_KEY = "recommender:active-version"
@@ -65,6 +66,7 @@ class Bundle:
     work_nsfw: np.ndarray
     snapshot_at: object
     work_group: np.ndarray | None = None  # franchise number of each work
+    layout: MapLayout | None = None  # the taste map's points; None in older models
 
     def __post_init__(self) -> None:
         self.work_index = {int(w): i for i, w in enumerate(self.work_ids)}
@@ -87,9 +89,10 @@ def index_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".index.npz")
 
 
-def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
-    """Write the model and its index (each to a temporary name, then renamed: a reader
-    never sees half a file) and return the model's path."""
+def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray, layout=None) -> Path:
+    """Write the model and its index, with the taste map's ``layout`` when there is one
+    (each file to a temporary name, then renamed: a reader never sees half a file; the
+    index's checksum covers the layout), and return the model's path."""
     from recommender.algorithms.persistence import save_model
 
     folder = model_dir()
@@ -112,6 +115,7 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
                 if snapshot.work_group is not None
                 else np.arange(len(snapshot.work_ids))
             ),
+            **(layout.arrays() if layout is not None else {}),
         )
     os.replace(partial_index, index_path(path))
     return path
@@ -142,6 +146,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
     from django.utils.dateparse import parse_datetime
 
     from recommender.algorithms.persistence import load_model
+    from recommender.layout import MapLayout
 
     verify_files(run)
     path = Path(run.model_path)
@@ -158,6 +163,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
                 work_nsfw=index["work_nsfw"],
                 snapshot_at=parse_datetime(str(index["snapshot_at"])),
                 work_group=index["work_group"] if "work_group" in index.files else None,
+                layout=MapLayout.from_arrays(index),
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, TypeError) as error:
         raise ModelFileError(
