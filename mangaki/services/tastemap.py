@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mangaki.choices import RATING_VALUES, predicted_choice
+from mangaki.choices import RATING_VALUES
 from mangaki.models import Category, Work
 from recommender.facade import ServedModel, served_model
 from recommender.layout import MapLayout
@@ -66,6 +66,22 @@ def _most_rated(model: ServedModel, layout: MapLayout, category_id: int) -> _Dra
     return drawn
 
 
+_SEEN = ("favorite", "like", "neutral", "dislike")  # highest value first
+_SEEN_VALUES = np.array([RATING_VALUES[c] for c in _SEEN])
+
+
+def predicted_choices(scores: np.ndarray) -> list[str]:
+    """:func:`mangaki.choices.predicted_choice` of many scores at once (ties: the higher).
+
+    Example::
+
+        >>> predicted_choices(np.array([2.37, 3.1, -0.9]))
+        ['like', 'favorite', 'neutral']
+    """
+    nearest = np.abs(np.asarray(scores)[:, None] - _SEEN_VALUES[None, :]).argmin(axis=1)
+    return [_SEEN[k] for k in nearest.tolist()]
+
+
 def taste_map(
     category: Category,
     user=None,
@@ -95,12 +111,15 @@ def taste_map(
     rated = user_ratings(user) if ratings is None else list(ratings)
     person = model.fold(rated)
     choice_of = dict(rated)
+    member = ratings is None
     recommended, _ = recommend_lists(
-        user if ratings is None else None,
+        user if member else None,
         ratings=ratings,
         category_id=category.pk,
         n=PAGE_N,
-        discover_n=PAGE_DISCOVER,
+        # A member's call is the recommendations page's own, so its cached lists serve
+        # both; a visitor's lists are not cached, and the strip is not shown here.
+        discover_n=PAGE_DISCOVER if member else 0,
         include_nsfw=False,  # as the recommendations page, unless its filter is used
     )
     recommended = recommended[:NEAR]
@@ -151,8 +170,7 @@ def taste_map(
     items, ids = items[shown], ids[shown]
     xy = layout.xy[items].astype(np.float64)
     region = layout.region[items]
-    scores = model.predict(person, items)
-    predicted = [predicted_choice(s) for s in scores.tolist()]
+    predicted = predicted_choices(model.predict(person, items))
     works = []
     for w, (x, y), r, guess in zip(
         ids.tolist(), np.round(xy, DIGITS).tolist(), region.tolist(), predicted, strict=True

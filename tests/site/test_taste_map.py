@@ -287,3 +287,12 @@ def test_the_page_s_data_is_the_payload_and_no_title_can_close_its_script(client
     data = json.loads(block[block.index(">") + 1 :])
     assert data == json.loads(json.dumps(page.context["payload"]))
     assert [row[3] for row in data["works"] if row[0] == work.pk] == [title]
+
+
+def test_the_map_s_predicted_choices_are_the_site_s_predicted_choice():
+    from mangaki.choices import predicted_choice
+    from mangaki.services.tastemap import predicted_choices
+
+    scores = np.random.default_rng(0).normal(size=2000) * 3
+    scores[:8] = [3.0, 1.05, -0.95, 4.0, 2.0, 0.1, -2.0, 1.0]  # ties go to the higher choice
+    assert predicted_choices(scores) == [predicted_choice(s) for s in scores]
