@@ -167,6 +167,12 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
     dot.hover()
     assert title in page.locator("#taste-map-tip").inner_text()
     _shoot(page, shots, "taste-map")
+    # From the keyboard: focus starts at the person's place, arrows move, the tip says where.
+    page.locator(".taste-map-plot").focus()
+    first_tip = page.locator("#taste-map-tip").inner_text()
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#taste-map-tip").inner_text() not in ("", first_tip)
+    assert page.get_by_role("heading", name="The map as a list").count() == 1
     dot.hover()
     dot.click()
     page.wait_for_url(f"**/work/{work_id}/")
