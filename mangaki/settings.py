@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=0),
         "kwargs": {"triggered_by": "beat"},
     },
+    "expire-list-import-previews": {
+        "task": "mangaki.tasks.imports.expire_list_import_previews",
+        "schedule": 3600.0,
+    },
     "reap-stale-trainings": {
         "task": "recommender.tasks.reap_stale_trainings",
         "schedule": 300.0,
@@ -377,6 +381,8 @@ RATE_LIMITS = env_map(
 )
 # Imports confirmed and not finished, per person, at any time.
 LIST_IMPORTS_AT_ONCE = env_int("LIST_IMPORTS_AT_ONCE", 1, minimum=1)
+# An unconfirmed list import preview expires after this many hours (docs/imports.md).
+LIST_IMPORT_PREVIEW_HOURS = env_int("LIST_IMPORT_PREVIEW_HOURS", 24, minimum=1)
 
 # The poster fetcher connects to public addresses on ports 80 and 443 only; an operator
 # may allow an internal mirror (networks such as 10.1.2.0/24) and other ports.

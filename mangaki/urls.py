@@ -83,7 +83,7 @@ urlpatterns = [
     path("api/v1/", include("mangaki.api.urls")),
     path("admin/dashboard/", dashboard.dashboard, name="dashboard"),
     path("admin/dashboard/retrain/", dashboard.retrain, name="dashboard-retrain"),
-    path("admin/dashboard/rollback/", dashboard.rollback, name="dashboard-rollback"),
+    path("admin/dashboard/activate/", dashboard.activate, name="dashboard-activate"),
     # The admin's login, behind the same lockout as the site's (matched before admin/).
     path("admin/login/", guarded(admin.site.login)),
     path("admin/", admin.site.urls),

@@ -31,6 +31,7 @@ from mangaki.models import TaggedWork, Work
 from recommender.algorithms.explain import explain_tags_many, user_taste
 from recommender.algorithms.neighbours import cosine_neighbours
 from recommender.algorithms.ranker import Ranker, RankerState
+from recommender.layout import MapLayout
 from recommender.registry import Bundle, active_bundle
 from recommender.snapshot import tag_matrix
 
@@ -321,6 +322,11 @@ class ServedModel:
         if weights is None:
             return {"liked": [], "disliked": []}
         return user_taste(weights, self.tag_names, k=k)
+
+    def layout(self) -> MapLayout | None:
+        """The taste map's points of the works the model was trained with (rows below
+        ``len(layout.xy)``), None for a model saved without one."""
+        return self._bundle.layout
 
     def taste_vector(self, person: Person) -> np.ndarray | None:
         """The person's position in the space of :meth:`item_vectors`."""

@@ -62,3 +62,21 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.status})"
+
+
+class ModelEvent(models.Model):
+    """A change of the served model: activated after its training, by hand (rolled back or
+    forward), or automatically when the active model's files failed. Kept apart from the
+    runs so that no activation overwrites a run's own note."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="events")
+    previous = models.CharField(max_length=40, blank=True)  # the version it replaced
+    note = models.TextField()
+    by = models.CharField(max_length=150, blank=True)  # the staff member, when by hand
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.run.version}: {self.note}"

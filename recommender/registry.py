@@ -25,10 +25,11 @@ from mangaki import storage as shared
 from mangaki.heap import freeze_long_lived
 from mangaki.memo import VersionedMemo
 from recommender.algorithms.persistence import atomic_write, load_model, save_model
-from recommender.models import RunStatus, TrainingRun
+from recommender.models import ModelEvent, RunStatus, TrainingRun
 
 if TYPE_CHECKING:
     from recommender.algorithms.ranker import Ranker
+    from recommender.layout import MapLayout
 
 logger = logging.getLogger(__name__)
 ACTIVE_KEY = "recommender:active-version"
@@ -66,6 +67,7 @@ class Bundle:
     work_nsfw: np.ndarray
     snapshot_at: object
     work_group: np.ndarray | None = None  # franchise number of each work
+    layout: MapLayout | None = None  # the taste map's points; None in older models
 
     def __post_init__(self) -> None:
         self.work_index = {int(w): i for i, w in enumerate(self.work_ids)}
@@ -88,9 +90,10 @@ def index_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".index.npz")
 
 
-def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
-    """Write the model and its index (each atomically: a reader never sees half a file)
-    and return the model's path."""
+def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray, layout=None) -> Path:
+    """Write the model and its index, with the taste map's ``layout`` when there is one
+    (each atomically: a reader never sees half a file; the index's checksum covers the
+    layout), and return the model's path."""
     path = model_dir() / f"{version}.npz"
     save_model(model, path)
     with atomic_write(index_path(path)) as handle:
@@ -107,6 +110,7 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray) -> Path:
                 if snapshot.work_group is not None
                 else np.arange(len(snapshot.work_ids))
             ),
+            **(layout.arrays() if layout is not None else {}),
         )
     # Other hosts fetch the files from the shared storage (none with FILE_STORAGE=local).
     shared.publish(path, _shared_name(path))
@@ -159,6 +163,8 @@ def load_bundle(run: TrainingRun) -> Bundle:
     """Check the run's files and load them; :class:`ModelFileError` if either fails."""
     from django.utils.dateparse import parse_datetime
 
+    from recommender.layout import MapLayout
+
     path = verify_files(run)
     try:
         model = load_model(path, mmap=True)  # the item-to-item matrix is shared by processes
@@ -173,6 +179,7 @@ def load_bundle(run: TrainingRun) -> Bundle:
                 work_nsfw=index["work_nsfw"],
                 snapshot_at=parse_datetime(str(index["snapshot_at"])),
                 work_group=index["work_group"] if "work_group" in index.files else None,
+                layout=MapLayout.from_arrays(index),
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, TypeError) as error:
         raise ModelFileError(
@@ -263,6 +270,7 @@ def _fall_back(broken: TrainingRun, error: str) -> Bundle | None:
             candidate,
             f"activated automatically: the files of {broken.version} failed ({error[:300]})",
             verify=False,
+            keep_note=True,
         )
         _loaded.put(candidate.version, bundle)
         return bundle
@@ -279,9 +287,14 @@ def _candidates(exclude: TrainingRun | None = None):
     return runs.order_by("-started_at")
 
 
-def activate(run: TrainingRun, reason: str, verify: bool = True) -> None:
-    """Make ``run`` the served model (one transaction). Its files are checked first:
-    :class:`ModelFileError` if they are missing or damaged."""
+def activate(
+    run: TrainingRun, reason: str, verify: bool = True, keep_note: bool = False, by: str = ""
+) -> None:
+    """Make ``run`` the served model (one transaction) and record it as a
+    :class:`ModelEvent` with ``reason``. Its files are checked first:
+    :class:`ModelFileError` if they are missing or damaged. ``reason`` also becomes the
+    run's note unless ``keep_note`` (an activation after the training decided it, not a
+    later one by hand or by the fallback, which would overwrite why the run was kept)."""
     if verify:
         try:
             verify_files(run)
@@ -289,12 +302,21 @@ def activate(run: TrainingRun, reason: str, verify: bool = True) -> None:
             TrainingRun.objects.filter(pk=run.pk).update(load_error=str(error)[:2000])
             raise
     with transaction.atomic():
+        previous = (
+            TrainingRun.objects.select_for_update()
+            .filter(is_active=True)
+            .exclude(pk=run.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
         TrainingRun.objects.filter(is_active=True).exclude(pk=run.pk).update(is_active=False)
         run.is_active = True
         run.status = RunStatus.SUCCEEDED
-        run.reason = reason
+        if not keep_note:
+            run.reason = reason
         run.load_error = ""
         run.save(update_fields=["is_active", "status", "reason", "load_error"])
+        ModelEvent.objects.create(run=run, previous=previous or "", note=reason, by=by)
     cache.delete(ACTIVE_KEY)
     logger.info("Model %s is active: %s", run.version, reason)
 
@@ -308,6 +330,28 @@ def decide(run: TrainingRun) -> bool:
         activate(run, "first model" if current is None else "the active model has no metrics")
         return True
     old = current.metrics["rmse"]
+    refusals = worse_than(run, current)
+    if refusals:
+        run.status = RunStatus.REJECTED
+        run.reason = f"{'; '.join(refusals)} (active model {current.version}); kept, not activated"
+        run.save(update_fields=["status", "reason"])
+        return False
+    old_recall, new_recall = current.metrics.get("recall_at_20"), run.metrics.get("recall_at_20")
+    summary = f"RMSE {new:.4f} vs {old:.4f}"
+    if new_recall is not None:
+        summary += f", top-20 recall {new_recall:.4f}"
+        if old_recall is not None:
+            summary += f" vs {old_recall:.4f}"
+    activate(run, f"{summary} for {current.version} (tolerance {tolerance():.0%})")
+    return True
+
+
+def worse_than(run: TrainingRun, current: TrainingRun) -> list[str]:
+    """Why ``run`` is worse than ``current`` beyond the tolerances (empty if it is not):
+    its held-out RMSE (the predicted choice) or its top-N recall@20 (the lists)."""
+    new, old = run.metrics.get("rmse"), current.metrics.get("rmse")
+    if old is None:
+        return []
     refusals = []
     if new is None or new > old * (1 + tolerance()):
         shown = "none" if new is None else f"{new:.4f}"
@@ -324,18 +368,60 @@ def decide(run: TrainingRun) -> bool:
             f"top-20 recall {shown} is below the active model's {old_recall:.4f} beyond the "
             f"{topn_tolerance():.0%} tolerance"
         )
-    if refusals:
-        run.status = RunStatus.REJECTED
-        run.reason = f"{'; '.join(refusals)} (active model {current.version}); kept, not activated"
-        run.save(update_fields=["status", "reason"])
-        return False
-    summary = f"RMSE {new:.4f} vs {old:.4f}"
-    if new_recall is not None:
-        summary += f", top-20 recall {new_recall:.4f}"
-        if old_recall is not None:
-            summary += f" vs {old_recall:.4f}"
-    activate(run, f"{summary} for {current.version} (tolerance {tolerance():.0%})")
-    return True
+    return refusals
+
+
+class WorseModel(ValueError):
+    """Activating this model by hand would serve a worse one; ``reasons`` say how."""
+
+    def __init__(self, run: TrainingRun, reasons: list[str]) -> None:
+        super().__init__(f"model {run.version}: {'; '.join(reasons)}")
+        self.run, self.reasons = run, reasons
+
+
+def can_activate(run: TrainingRun) -> bool:
+    """Whether ``run`` could be served now, as far as can be told without reading its
+    files: trained, not active, its files present and never failed to load."""
+    return (
+        not run.is_active
+        and run.status in (RunStatus.SUCCEEDED, RunStatus.REJECTED)
+        and bool(run.model_path)
+        and not run.load_error
+        and Path(run.model_path).is_file()
+        and index_path(Path(run.model_path)).is_file()
+    )
+
+
+def switch_to(version: str, by: str = "", force: bool = False) -> TrainingRun:
+    """Activate the model ``version`` by hand, older (roll back) or newer (roll forward)
+    than the active one. Its files must check out and load (``ValueError`` otherwise), and
+    a model worse than the active one beyond the tolerances is refused with
+    :class:`WorseModel` unless ``force``. The runs' notes are kept; the change is a
+    :class:`ModelEvent`."""
+    target = TrainingRun.objects.filter(version=version).exclude(model_path="").first()
+    if target is None or target.status not in (RunStatus.SUCCEEDED, RunStatus.REJECTED):
+        raise ValueError(f"no trained model has version {version!r}")
+    current = TrainingRun.objects.filter(is_active=True).first()
+    if current is not None and current.pk == target.pk:
+        raise ValueError(f"model {version} is already active")
+    try:
+        load_bundle(target)  # the files must check out and load, before anything changes
+    except ModelFileError as error:
+        TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
+        raise ValueError(f"model {version} cannot be served: {error}") from error
+    reasons = worse_than(target, current) if current is not None else []
+    if reasons and not force:
+        raise WorseModel(target, reasons)
+    if current is None:
+        what = "activated by hand"
+    elif target.started_at < current.started_at:
+        what = f"rolled back by hand from {current.version}"
+    else:
+        what = f"rolled forward by hand from {current.version}"
+    if reasons:
+        what += f", forced although {'; '.join(reasons)}"
+    activate(target, what, verify=False, keep_note=True, by=by)
+    return target
 
 
 def rollback(version: str | None = None) -> TrainingRun:
@@ -353,7 +439,7 @@ def rollback(version: str | None = None) -> TrainingRun:
         except ModelFileError as error:
             TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
             raise ValueError(f"model {version} cannot be served: {error}") from error
-        activate(target, "rolled back by hand", verify=False)
+        activate(target, "rolled back by hand", verify=False, keep_note=True)
         return target
     current = runs.filter(is_active=True).first()
     older = runs.filter(is_active=False)
@@ -367,7 +453,7 @@ def rollback(version: str | None = None) -> TrainingRun:
             TrainingRun.objects.filter(pk=target.pk).update(load_error=str(error)[:2000])
             skipped.append(target.version)
             continue
-        activate(target, "rolled back by hand", verify=False)
+        activate(target, "rolled back by hand", verify=False, keep_note=True)
         return target
     if skipped:
         raise ValueError(

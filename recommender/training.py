@@ -135,6 +135,28 @@ def topn_figures(model, train, test, cold) -> dict:
     return {k: v for k, v in figures.items() if not (isinstance(v, float) and np.isnan(v))}
 
 
+def map_layout(model, snapshot: Snapshot, seed: int):
+    """The taste map's layout of the model's works (:mod:`recommender.layout`), None when
+    the model has no item factors or it cannot be computed: the model still serves, and
+    the map page says it has no layout."""
+    from mangaki.models import Tag
+    from recommender.layout import compute_layout
+
+    factors = model.item_vectors()
+    if factors is None:
+        return None
+    genres = set(Tag.objects.filter(is_genre=True).values_list("name", flat=True))
+    genre_mask = np.array([name in genres for name in snapshot.tag_names], dtype=bool)
+    try:
+        return compute_layout(
+            np.asarray(factors), snapshot.item_features, snapshot.tag_names, genre_mask,
+            counts=snapshot.ratings.item_counts(), random_state=seed,
+        )  # fmt: skip
+    except (ValueError, MemoryError):
+        logger.exception("No taste map layout for this model")
+        return None
+
+
 def start_run(
     triggered_by: str = "manual", params: dict | None = None, task_id: str = ""
 ) -> TrainingRun:
@@ -231,10 +253,15 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
             )
             durations["fit"] = time.perf_counter() - t
 
+            report(0.85, "taste map layout")
+            t = time.perf_counter()
+            layout = map_layout(model, snapshot, run.params["seed"])
+            durations["layout"] = time.perf_counter() - t
+
             report(0.9, "save model files")
             nsfw = dict(Work.objects.filter(nsfw=True).values_list("pk", "nsfw"))
             work_nsfw = np.array([w in nsfw for w in snapshot.work_ids.tolist()], dtype=bool)
-            path = registry.save_bundle(run.version, model, snapshot, work_nsfw)
+            path = registry.save_bundle(run.version, model, snapshot, work_nsfw, layout)
             run.model_path = str(path)
             run.model_sha256, run.index_sha256 = registry.checksums(path)
             durations["total"] = time.perf_counter() - started

@@ -1,8 +1,10 @@
 """From a list entry's status and score to one of the six choices, as the user adjusts it.
 
-Defaults follow the original site: a completed work scored 7-10 is liked, 5-6 neutral,
+Defaults follow the original site: a completed work scored 7-9 is liked, 5-6 neutral,
 1-4 disliked; dropped is "won't see", planned is "want to see". Our decisions:
 
+- a 10 is a favorite: the top of both sites' scales is what the favorite choice means
+  (``favorite_min=0`` turns favorites from scores off);
 - score 0 means *unscored* on both sites: a completed but unscored work is "neutral"
   (seen, no opinion given), adjustable to "skip";
 - watching and on hold: judged by their score like a completed work when scored, skipped
@@ -14,8 +16,10 @@ Defaults follow the original site: a completed work scored 7-10 is liked, 5-6 ne
 Example::
 
     >>> m = Mapping()
-    >>> m.choice("completed", 8), m.choice("completed", 5), m.choice("dropped", 9)
-    ('like', 'neutral', 'wontsee')
+    >>> m.choice("completed", 10), m.choice("completed", 8), m.choice("completed", 5)
+    ('favorite', 'like', 'neutral')
+    >>> m.choice("dropped", 9)
+    'wontsee'
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ BY_SCORE = "score"
 
 @dataclass
 class Mapping:
-    favorite_min: int = 0  # 0: no favorites from scores, unless calibrated
+    favorite_min: int = 10  # 0: no favorites from scores, unless calibrated
     like_min: int = 7
     neutral_min: int = 5
     calibrate: bool = False

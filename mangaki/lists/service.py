@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mangaki.models import ListImport, Rating
 from mangaki.services.ratings import rate_many
@@ -36,6 +37,43 @@ ACTIONS = ("create", "change", "unchanged", "keep", "skip", "duplicate", "unmatc
 
 class ImportBusy(Exception):
     """The person already has as many confirmed imports running as allowed."""
+
+
+class PreviewExpired(Exception):
+    """The preview was left unconfirmed longer than ``preview_lifetime()``."""
+
+
+def preview_lifetime() -> timedelta:
+    return timedelta(hours=settings.LIST_IMPORT_PREVIEW_HOURS)
+
+
+def expired_message() -> str:
+    return gettext(
+        "This preview expired: previews are kept %(hours)d hours. Upload your list again "
+        "to import it."
+    ) % {"hours": settings.LIST_IMPORT_PREVIEW_HOURS}
+
+
+def expire_previews(now=None) -> int:
+    """Mark failed, with the reason, every preview older than ``preview_lifetime()``, and
+    drop its parsed entries (the list is personal data we do not keep unused). Returns how
+    many expired."""
+    now = now or timezone.now()
+    return ListImport.objects.filter(
+        status=ListImport.Status.PREVIEW, started_at__lt=now - preview_lifetime()
+    ).update(status=ListImport.Status.FAILED, error=expired_message(), entries=[], finished_at=now)
+
+
+def expire_if_stale(list_import: ListImport) -> bool:
+    """Expire this preview if it is too old (the periodic task may not have run yet);
+    True if it is expired now."""
+    if list_import.status != ListImport.Status.PREVIEW:
+        return False
+    if list_import.started_at >= timezone.now() - preview_lifetime():
+        return False
+    expire_previews()
+    list_import.refresh_from_db()
+    return True
 
 
 @dataclass
@@ -148,10 +186,13 @@ def build_plan(user, entries: Sequence[Entry], mapping: Mapping, overwrite: bool
 
 def confirm_import(list_import: ListImport, mapping: Mapping, overwrite: bool) -> None:
     """Store the chosen options and queue the import task (inline without a broker);
-    ImportBusy if the person already has ``LIST_IMPORTS_AT_ONCE`` imports running."""
+    ImportBusy if the person already has ``LIST_IMPORTS_AT_ONCE`` imports running,
+    PreviewExpired (and the preview is expired) if it waited too long."""
     from mangaki.tasks.imports import run_list_import
     from mangaki.tasks.queueing import queue
 
+    if expire_if_stale(list_import):
+        raise PreviewExpired
     now = timezone.now()
     # An import confirmed longer ago than the task's time limit died with its worker.
     recent = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)

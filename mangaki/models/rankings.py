@@ -7,24 +7,13 @@ Example::
 
 import math
 
-from django.contrib.postgres.lookups import TrigramWordSimilar
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connections, models
+from django.db import models
 from django.db.models import (
-    Case,
-    CharField,
     F,
     FloatField,
-    IntegerField,
     Max,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
-from django.utils.translation import gettext
+from django.db.models.functions import Cast
 
 # The original site used fixed thresholds tuned when its most-seen work had ~1,462
 # seen-ratings (pearls: 30 to 126). We keep those proportions of the current maximum.
@@ -34,11 +23,6 @@ PEARLS_MAX_FRACTION = 126 / 1462
 PEARLS_MAX_DISLIKE_RATIO = 5 / 42
 MIN_SEEN_FLOOR = 3
 
-# Title search: the kinds of match, best first (a work ranks by its best-matching title).
-MATCH_EXACT, MATCH_PREFIX, MATCH_WORD, MATCH_SUBSTRING, MATCH_FUZZY, MATCH_NONE = range(6)
-SEARCH_MAX_LENGTH = 100
-SUBSTRING_MIN_LENGTH = 3
-FUZZY_MIN_LENGTH = 4
 #: The rankings of a category, by the name of their QuerySet method.
 RANKINGS = ("top", "pearls", "popular", "controversial")
 
@@ -111,11 +95,8 @@ class WorkQuerySet(models.QuerySet):
         return self.filter(nsfw=False)
 
     def search(self, query: str) -> "WorkQuerySet":
-        """Works whose title or an alternative title matches ``query`` (case, accents and
-        punctuation ignored), best match first: exact title, title prefix, word prefix,
-        substring, then (PostgreSQL only) typo-tolerant trigram matches; popularity breaks
-        ties. Each work carries ``search_match`` (one of ``MATCH_*``) and ``matched_title``,
-        the alternative title that matched when it matched better than the main title.
+        """Works whose title or an alternative title matches ``query``, best match first
+        (typos and word order forgiven): see :func:`mangaki.services.search.search_works`.
 
         Example::
 
@@ -123,98 +104,6 @@ class WorkQuerySet(models.QuerySet):
 
         Raises ``ValueError`` for a query longer than ``SEARCH_MAX_LENGTH``.
         """
-        from mangaki.models import WorkTitle
-        from mangaki.text import normalize_title
+        from mangaki.services.search import search_works
 
-        if len(query) > SEARCH_MAX_LENGTH:
-            message = gettext("A search holds at most %(n)d characters.")
-            raise ValueError(message % {"n": SEARCH_MAX_LENGTH})
-        key = normalize_title(query)
-        if not key:
-            return self.none()
-        # One or two letters inside a word match most of the catalogue: words must start
-        # with them. Trigrams say nothing about a typo in a word of three letters, and
-        # would make PostgreSQL recheck every row.
-        inside = len(key) >= SUBSTRING_MIN_LENGTH
-        fuzzy = connections[self.db].vendor == "postgresql" and len(key) >= FUZZY_MIN_LENGTH
-        # Indexable predicates (trigram indexes on PostgreSQL), so the ranking expressions
-        # below only run on matching rows.
-        if inside:
-            found = Q(search_key__contains=key)
-        else:
-            found = Q(search_key__startswith=key) | Q(search_key__contains=f" {key}")
-        if fuzzy:
-            found |= Q(TrigramWordSimilar(F("search_key"), key))
-        # One UNION of two index scans: an OR across the two tables would scan every work.
-        matching = (
-            self.model.objects.filter(found)
-            .order_by()
-            .values("pk")
-            .union(WorkTitle.objects.filter(found).order_by().values("work_id"))
-        )
-        alternative = (
-            WorkTitle.objects.filter(work=OuterRef("pk"))
-            .annotate(match=_match_kind(key, inside, fuzzy))
-            .filter(match__lt=MATCH_NONE)
-            .order_by("match", "pk")
-        )
-        works = (
-            self.filter(pk__in=matching)
-            .annotate(
-                title_match=_match_kind(key, inside, fuzzy),
-                alternative_match=Coalesce(
-                    Subquery(alternative.values("match")[:1]), Value(MATCH_NONE)
-                ),
-            )
-            .annotate(
-                search_match=Least("title_match", "alternative_match"),
-                matched_title=Case(
-                    When(
-                        alternative_match__lt=F("title_match"),
-                        then=Subquery(alternative.values("title")[:1]),
-                    ),
-                    default=Value(None),
-                    output_field=CharField(),
-                ),
-            )
-        )
-        order = ["search_match"]
-        if fuzzy:
-            # Among typo-tolerant matches, the closest spelling first.
-            alternative_similarity = (
-                WorkTitle.objects.filter(work=OuterRef("pk"))
-                .annotate(similarity=TrigramWordSimilarity(Value(key), "search_key"))
-                .order_by("-similarity")
-                .values("similarity")[:1]
-            )
-            works = works.annotate(
-                search_similarity=Case(
-                    When(
-                        search_match=MATCH_FUZZY,
-                        then=Greatest(
-                            TrigramWordSimilarity(Value(key), "search_key"),
-                            Coalesce(Subquery(alternative_similarity), Value(0.0)),
-                        ),
-                    ),
-                    default=Value(1.0),
-                    output_field=FloatField(),
-                )
-            )
-            order.append("-search_similarity")
-        return works.order_by(
-            *order, "-nb_ratings", F("external_members").desc(nulls_last=True), "pk"
-        )
-
-
-def _match_kind(key: str, inside: bool, fuzzy: bool) -> Case:
-    """How well a row's ``search_key`` matches the normalised query ``key``."""
-    kinds = [
-        When(search_key=key, then=Value(MATCH_EXACT)),
-        When(search_key__startswith=key, then=Value(MATCH_PREFIX)),
-        When(search_key__contains=f" {key}", then=Value(MATCH_WORD)),
-    ]
-    if inside:
-        kinds.append(When(search_key__contains=key, then=Value(MATCH_SUBSTRING)))
-    if fuzzy:
-        kinds.append(When(TrigramWordSimilar(F("search_key"), key), then=Value(MATCH_FUZZY)))
-    return Case(*kinds, default=Value(MATCH_NONE), output_field=IntegerField())
+        return search_works(self, query)

@@ -1,72 +1,79 @@
-"""The taste map: a category's works in the plane of the active model's item factors, and
-where the person's taste points (docs/site.md, "Taste map").
+"""The taste map: the catalogue laid out at training time (works liked by the same people
+and sharing genres lie close), regions named by their genres, the person placed among the
+works they liked, and their top recommendations on it (docs/site.md, "Taste map").
 
-The plane (a PCA of the ALS item factors of the category's most rated works) is computed
-once per model version and category and kept in this process; a request only folds the
-person in (milliseconds) and reads the titles of the works shown.
+The layout is part of the model's files (:mod:`recommender.layout`); a request only reads
+it, folds the person in (milliseconds), predicts the drawn works, takes the person's
+recommendations (the recommendations page's list, cached for members) and reads titles.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from mangaki.choices import RATING_VALUES
 from mangaki.memo import VersionedMemo
 from mangaki.models import Category, Work
-from recommender.algorithms.projection import Plane, principal_plane
 from recommender.facade import ServedModel, served_model
-from recommender.serving import user_ratings
+from recommender.layout import MapLayout
+from recommender.serving import recommend_lists, user_ratings
 
-#: Works drawn on the map: the category's most rated in the model's training data.
+#: Works drawn on the map: the category's most rated in the model's training data, plus
+#: the person's rated works and their recommendations.
 MAP_SIZE = 1500
-#: The user's marker sits this far out in the cloud of works (a quantile of their radii).
-MARKER_QUANTILE = 0.9
 DIGITS = 3
-#: Unrated works listed as lying furthest in the user's direction.
-TOWARD = 5
+#: The person's top recommendations shown on the map and listed beside it.
+NEAR = 10
+#: What the recommendations page asks for by default: the same call gives the same list
+#: (and, for a member, the same cached one).
+PAGE_N, PAGE_DISCOVER = 24, 4
+#: The person's place: the mean position of the works they liked, favorites counting
+#: for their value (4) and likes for theirs (2).
+PLACING = {c: RATING_VALUES[c] for c in ("favorite", "like")}
 
 
 @dataclass(frozen=True)
-class _Layout:
-    plane: Plane
+class _Drawn:
+    """The part of a map that depends only on the model and the category."""
+
     items: np.ndarray  # model rows of the works drawn, most rated first
-    scale: float  # divides coordinates so that the drawn works fit in [-1, 1]
-    radius: float  # where the user's marker goes, in scaled units
+    xy: np.ndarray  # their points
 
 
-_layouts: VersionedMemo[_Layout] = VersionedMemo("mangaki.tastemap_layouts", keep=None)
-_lock = threading.Lock()
+# The part of each category's map that depends only on the model: one model's maps.
+_drawn: VersionedMemo[dict[int, _Drawn]] = VersionedMemo("mangaki.tastemap_drawn")
 
 
-def _layout(model: ServedModel, category_id: int) -> _Layout:
-    key = (model.version, category_id)
-    layout = _layouts.get(key)
-    if layout is None:
-        with _lock:
-            layout = _layouts.get(key)
-            if layout is None:
-                layout = _compute_layout(model, category_id)
-                if any(version != model.version for version, _ in _layouts):
-                    _layouts.clear()  # one model's layouts per process
-                _layouts[key] = layout
-    return layout
+def _most_rated(model: ServedModel, layout: MapLayout, category_id: int) -> _Drawn:
+    maps = _drawn.get_or_compute(model.version, dict)
+    drawn = maps.get(category_id)
+    if drawn is None:
+        n = len(layout.xy)
+        counts = model.item_counts()[:n]
+        placed = ~np.isnan(layout.xy[:, 0])
+        mine = np.flatnonzero(placed & (model.catalogue.category[:n] == category_id))
+        items = mine[np.argsort(-counts[mine], kind="stable")][:MAP_SIZE]
+        # float64: a float32 rounded to 3 digits prints with 16 in the JSON.
+        drawn = maps.setdefault(category_id, _Drawn(items, layout.xy[items].astype(np.float64)))
+    return drawn
 
 
-def _compute_layout(model: ServedModel, category_id: int) -> _Layout:
-    factors = model.item_vectors()
-    counts = model.item_counts()[: len(factors)]
-    in_category = np.flatnonzero(model.catalogue.category[: len(factors)] == category_id)
-    rated = in_category[counts[in_category] > 0]
-    order = np.argsort(-counts[rated], kind="stable")
-    items = rated[order][:MAP_SIZE]
-    plane = principal_plane(factors[items])
-    coords = plane.project(factors[items]) if len(items) else np.zeros((0, 2))
-    radii = np.hypot(coords[:, 0], coords[:, 1])
-    scale = float(radii.max()) if len(radii) and radii.max() > 0 else 1.0
-    radius = float(np.quantile(radii, MARKER_QUANTILE)) / scale if len(radii) else 0.0
-    return _Layout(plane=plane, items=items, scale=scale, radius=radius)
+_SEEN = ("favorite", "like", "neutral", "dislike")  # highest value first
+_SEEN_VALUES = np.array([RATING_VALUES[c] for c in _SEEN])
+
+
+def predicted_choices(scores: np.ndarray) -> list[str]:
+    """:func:`mangaki.choices.predicted_choice` of many scores at once (ties: the higher).
+
+    Example::
+
+        >>> predicted_choices(np.array([2.37, 3.1, -0.9]))
+        ['like', 'favorite', 'neutral']
+    """
+    nearest = np.abs(np.asarray(scores)[:, None] - _SEEN_VALUES[None, :]).argmin(axis=1)
+    return [_SEEN[k] for k in nearest.tolist()]
 
 
 def taste_map(
@@ -79,31 +86,72 @@ def taste_map(
     """The map's payload for a signed-in ``user`` or a visitor's session ``ratings``;
     None when no model is active yet.
 
-    ``works`` rows are ``[id, x, y, title, choice or "", predicted score]`` with x and y in
-    [-1, 1]; ``you`` is the user's marker ``[x, y]`` (None without ratings the model
-    knows), ``toward`` the five unrated works furthest in that direction.
+    ``works`` rows are ``[id, x, y, title, choice or "", predicted choice or "", region]``
+    with x and y in [-1, 1] (y grows upwards) and the predicted choice (``favorite``,
+    ``like``, ``neutral``, ``dislike``: see ``PREDICTION_LABELS``) for unrated works;
+    ``regions`` are ``[region, label, x, y, works drawn]``; ``you`` is the person's place
+    ``[x, y]`` (None until they like a work the map shows); ``near`` their top
+    recommendations ``[id, title, predicted choice, region label, x, y]`` (x and y None
+    for a work newer than the map). ``layout`` is False for a model trained before maps
+    had a layout: then ``works`` is empty and ``near`` is still given.
 
     Example::
 
-        taste_map(anime, request.user)["works"][0]  # [42, 0.12, -0.5, "Akira", "like", 1.8]
+        taste_map(anime, request.user)["works"][0]  # [42, 0.12, -0.5, "Akira", "", "like", 3]
     """
     model = served_model()
     if model is None:
         return None
-    layout = _layout(model, category.pk)
     rated = user_ratings(user) if ratings is None else list(ratings)
     person = model.fold(rated)
     choice_of = dict(rated)
+    member = ratings is None
+    recommended, _ = recommend_lists(
+        user if member else None,
+        ratings=ratings,
+        category_id=category.pk,
+        n=PAGE_N,
+        # A member's call is the recommendations page's own, so its cached lists serve
+        # both; a visitor's lists are not cached, and the strip is not shown here.
+        discover_n=PAGE_DISCOVER if member else 0,
+        include_nsfw=False,  # as the recommendations page, unless its filter is used
+    )
+    recommended = recommended[:NEAR]
+    layout = model.layout()
+    payload: dict = {
+        "version": model.version,
+        "layout": layout is not None,
+        "works": [],
+        "regions": [],
+        "you": None,
+        "you_region": None,
+        "near": [],
+        "rated_here": 0,
+        "quality": layout.quality if layout is not None else {},
+    }
+    if layout is None:
+        payload["near"] = [
+            [r.work.pk, r.work.title, r.predicted_choice, None, None, None] for r in recommended
+        ]
+        return payload
 
-    # The user's rated works of this category are drawn even when not among the most rated.
-    vectors = model.item_vectors()
-    known = len(vectors)
-    extra = [
-        i
-        for w, _ in rated
-        if (i := model.row(w)) is not None and i < known and model.category_of(i) == category.pk
-    ]
-    items = np.unique(np.concatenate([layout.items, np.array(extra, dtype=np.int64)]))
+    n = len(layout.xy)
+    drawn = _most_rated(model, layout, category.pk)
+
+    def placed_rows(work_ids) -> list[int]:
+        rows = [model.row(w) for w in work_ids]
+        return [
+            r
+            for r in rows
+            if r is not None
+            and r < n
+            and not np.isnan(layout.xy[r, 0])
+            and model.category_of(r) == category.pk
+        ]
+
+    rated_rows = placed_rows(w for w, _ in rated)
+    near_rows = placed_rows(r.work.pk for r in recommended)
+    items = np.unique(np.concatenate([drawn.items, np.array(rated_rows + near_rows, np.int64)]))
     if not include_nsfw:
         items = items[~model.catalogue.nsfw[items].astype(bool)]
     ids = model.catalogue.work_ids[items]
@@ -112,37 +160,44 @@ def taste_map(
     if not include_nsfw:
         visible = visible.filter(nsfw=False)
     titles = dict(visible.order_by().values_list("pk", "title"))  # a dict: no need to sort
-
     shown = np.array([w in titles for w in ids.tolist()], dtype=bool)
     items, ids = items[shown], ids[shown]
-    coords = layout.plane.project(vectors[items]) / layout.scale
-    scores = model.predict(person, items)
-    # Rounded as arrays: a Python round() per number costs milliseconds on 1,500 works.
-    works = [
-        [w, x, y, titles[w], choice_of.get(w, ""), score]
-        for w, (x, y), score in zip(
-            ids.tolist(),
-            np.round(coords, DIGITS).tolist(),
-            np.round(scores, 2).tolist(),
-            strict=True,
-        )
-    ]
+    xy = layout.xy[items].astype(np.float64)
+    region = layout.region[items]
+    predicted = predicted_choices(model.predict(person, items))
+    works = []
+    for w, (x, y), r, guess in zip(
+        ids.tolist(), np.round(xy, DIGITS).tolist(), region.tolist(), predicted, strict=True
+    ):
+        mine = choice_of.get(w, "")
+        works.append([w, x, y, titles[w], mine, "" if mine else guess, r])
+    payload["works"] = works
+    payload["rated_here"] = sum(1 for w in ids.tolist() if w in choice_of)
 
-    you, toward = None, []
-    vector = model.taste_vector(person)
-    direction = layout.plane.direction(vector) if vector is not None else np.zeros(2)
-    length = float(np.hypot(*direction))
-    if length > 0:
-        unit = direction / length
-        you = [round(float(v), DIGITS) for v in unit * layout.radius]
-        along = np.where([w not in choice_of for w in ids.tolist()], coords @ unit, -np.inf)
-        best = np.argsort(-along, kind="stable")[:TOWARD]
-        toward = [[int(ids[k]), titles[int(ids[k])]] for k in best if np.isfinite(along[k])]
-    return {
-        "version": model.version,
-        "works": works,
-        "you": you,
-        "toward": toward,
-        "explained": [round(float(v), DIGITS) for v in layout.plane.explained],
-        "rated_here": len(extra),
-    }
+    labels = layout.labels
+    regions = []
+    for r in np.unique(region[region >= 0]).tolist():
+        members = xy[region == r]
+        # The label goes where the category's works of the region are (the region itself
+        # was cut over the whole catalogue).
+        centre = np.round(np.median(members, axis=0), DIGITS).tolist()
+        regions.append([r, labels[r] if r < len(labels) else "", *centre, int(len(members))])
+    payload["regions"] = regions
+
+    weights = np.array([PLACING.get(choice_of.get(w, ""), 0.0) for w in ids.tolist()])
+    if weights.sum() > 0:
+        you = (weights[:, None] * xy).sum(axis=0) / weights.sum()
+        payload["you"] = [round(float(v), DIGITS) for v in you]
+        nearest = int(np.argmin(np.hypot(*(xy - you).T)))
+        r = int(region[nearest])
+        payload["you_region"] = labels[r] if 0 <= r < len(labels) else None
+
+    for rec in recommended:
+        row = model.row(rec.work.pk)
+        x = y = label = None
+        if row is not None and row < n and not np.isnan(layout.xy[row, 0]):
+            x, y = (round(float(v), DIGITS) for v in layout.xy[row].tolist())
+            r = int(layout.region[row])
+            label = labels[r] if 0 <= r < len(labels) else None
+        payload["near"].append([rec.work.pk, rec.work.title, rec.predicted_choice, label, x, y])
+    return payload

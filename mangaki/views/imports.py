@@ -18,9 +18,11 @@ from mangaki.lists.mapping import BY_SCORE, CHOICES, SKIP, Mapping
 from mangaki.lists.parsers import MAX_BYTES, ListFormatError
 from mangaki.lists.service import (
     ImportBusy,
+    PreviewExpired,
     build_plan,
     confirm_import,
     create_import,
+    expire_if_stale,
     parsed_entries,
 )
 from mangaki.models import ListImport
@@ -60,7 +62,7 @@ class UploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    favorite_min = forms.IntegerField(min_value=0, max_value=10, initial=0)
+    favorite_min = forms.IntegerField(min_value=0, max_value=10, initial=10)
     like_min = forms.IntegerField(min_value=0, max_value=10, initial=7)
     neutral_min = forms.IntegerField(min_value=0, max_value=10, initial=5)
     calibrate = forms.BooleanField(required=False)
@@ -114,6 +116,7 @@ def upload(request):
 @login_required
 def preview(request, pk: int):
     list_import = get_object_or_404(ListImport, pk=pk, user=request.user)
+    expire_if_stale(list_import)
     if list_import.status != ListImport.Status.PREVIEW:
         return render(request, "mangaki/account/import_progress.html", {"imp": list_import})
     initial = {
@@ -131,6 +134,8 @@ def preview(request, pk: int):
                 confirm_import(list_import, mapping, overwrite)
             except ImportBusy:
                 busy = _("Another import of yours is running: confirm this one when it is done.")
+            except PreviewExpired:
+                return redirect("list-import", list_import.pk)  # the page says it expired
             else:
                 return redirect("list-import", list_import.pk)
         list_import.options = {

@@ -1,6 +1,8 @@
 // The taste map (templates/mangaki/taste_map.html): draws the works of the JSON payload as
-// SVG dots. Hover or keyboard focus shows a title, a click or Enter opens the work.
-// Payload rows: [id, x, y, title, choice or "", predicted score]; y grows upwards.
+// SVG dots, names its regions and marks the person and their top recommendations. Hover or
+// keyboard focus shows a title, what the person rated or will probably think, and the
+// region; a click or Enter opens the work.
+// Payload rows: [id, x, y, title, choice or "", predicted choice or "", region]; y grows upwards.
 (() => {
   const figure = document.querySelector(".taste-map");
   const data = document.getElementById("taste-map-data");
@@ -17,44 +19,42 @@
     return node;
   };
 
-  // Unrated works are coloured by predicted score, on a scale cut at the
-  // 5th and 95th percentiles so a few extreme scores do not wash out the rest.
-  const scores = payload.works.filter((w) => !w[4]).map((w) => w[5]).sort((a, b) => a - b);
-  const pick = (q) => (scores.length ? scores[Math.floor(q * (scores.length - 1))] : 0);
-  const low = pick(0.05);
-  const high = pick(0.95);
-  const shade = (score) => {
-    const t = high > low ? Math.min(1, Math.max(0, (score - low) / (high - low))) : 0.5;
-    // One hue, pale to deep: it reads as "more", and no rating colour looks like it.
-    return `hsl(252 ${Math.round(25 + 50 * t)}% ${Math.round(88 - 56 * t)}%)`;
-  };
-
-  svg.append(make("line", { x1: -1.05, y1: 0, x2: 1.05, y2: 0, class: "axis" }));
-  svg.append(make("line", { x1: 0, y1: -1.05, x2: 0, y2: 1.05, class: "axis" }));
+  // Unrated works are coloured by their predicted choice: four shades of one hue, deep
+  // for "likely a favourite", pale for "probably not for you" (the legend names them).
+  const near = new Set(payload.near.map((n) => n[0]));
   const dots = make("g", { class: "dots" });
-  // Rated works last, so they are drawn on top.
-  const order = payload.works.map((_, i) => i).sort((a, b) => Boolean(payload.works[a][4]) - Boolean(payload.works[b][4]));
+  // Rated works and recommendations last, so they are drawn on top.
+  const weight = (w) => (w[4] ? 2 : 0) + (near.has(w[0]) ? 1 : 0);
+  const order = payload.works.map((_, i) => i).sort((a, b) => weight(payload.works[a]) - weight(payload.works[b]));
   for (const i of order) {
-    const [, x, y, , choice, score] = payload.works[i];
-    const dot = make("circle", { cx: x, cy: -y, r: choice ? 0.024 : 0.014, "data-i": i });
-    if (choice) dot.setAttribute("class", `rated ${choice}`);
-    else dot.setAttribute("fill", shade(score));
+    const [id, x, y, , choice, guess] = payload.works[i];
+    const big = choice || near.has(id);
+    const dot = make("circle", { cx: x, cy: -y, r: big ? 0.024 : 0.014, "data-i": i });
+    const classes = choice ? ["rated", choice] : [`guess-${guess}`];
+    if (near.has(id)) classes.push("near");
+    dot.setAttribute("class", classes.join(" "));
     dots.append(dot);
   }
   svg.append(dots);
 
+  // Region names at the middle of their works; not focusable (the list below has them).
+  const names = make("g", { class: "regions", "aria-hidden": "true" });
+  for (const [, label, x, y] of payload.regions) {
+    if (!label) continue;
+    const text = make("text", { x, y: -y, class: "region-label", "text-anchor": "middle" });
+    text.textContent = label;
+    names.append(text);
+  }
+  svg.append(names);
+
   if (payload.you) {
     const [ux, uy] = payload.you;
-    const defs = make("defs", {});
-    const marker = make("marker", { id: "taste-arrow", viewBox: "0 0 10 10", refX: 8, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
-    marker.append(make("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow-head" }));
-    defs.append(marker);
-    svg.prepend(defs);
-    svg.append(make("line", { x1: 0, y1: 0, x2: ux, y2: -uy, class: "you-arrow", "marker-end": "url(#taste-arrow)" }));
-    const you = make("text", { x: ux, y: -uy - 0.06, class: "you-label", "text-anchor": "middle" });
+    svg.append(make("circle", { cx: ux, cy: -uy, r: 0.03, class: "you-marker", "aria-hidden": "true" }));
+    const you = make("text", { x: ux, y: -uy - 0.05, class: "you-label", "text-anchor": "middle", "aria-hidden": "true" });
     you.textContent = labels.you;
     svg.append(you);
   }
+  const regionName = new Map(payload.regions.map(([r, label]) => [r, label]));
 
   const circles = new Map([...dots.children].map((c) => [Number(c.dataset.i), c]));
   let current = null;
@@ -67,16 +67,19 @@
       tip.classList.remove("shown");
       return;
     }
-    const [, , , title, choice, score] = payload.works[i];
+    const [id, , , title, choice, guess, region] = payload.works[i];
     const circle = circles.get(i);
     circle.classList.add("current");
-    const detail = choice
-      ? labels.rated.replace("%(choice)s", labels.choices[choice] || choice)
-      : labels.predicted.replace("%(score)s", score.toFixed(1));
+    const lines = [
+      choice ? labels.rated.replace("%(choice)s", labels.choices[choice] || choice) : labels.predicted[guess] || "",
+    ];
+    if (near.has(id)) lines.push(labels.recommended);
+    if (regionName.get(region)) lines.push(labels.region.replace("%(name)s", regionName.get(region)));
     tip.textContent = "";
     const strong = document.createElement("strong");
     strong.textContent = title;
-    tip.append(strong, document.createElement("br"), detail);
+    tip.append(strong);
+    for (const line of lines) tip.append(document.createElement("br"), line);
     const box = circle.getBoundingClientRect();
     const frame = figure.getBoundingClientRect();
     tip.style.left = `${Math.min(box.left - frame.left, frame.width - 200)}px`;

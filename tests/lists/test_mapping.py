@@ -6,7 +6,8 @@ from mangaki.lists.mapping import Mapping
 @pytest.mark.parametrize(
     "status,score,expected",
     [
-        ("completed", 10, "like"),
+        ("completed", 10, "favorite"),  # the top of the scale is what "favorite" means
+        ("completed", 9, "like"),
         ("completed", 7, "like"),
         ("completed", 6, "neutral"),
         ("completed", 5, "neutral"),
@@ -25,6 +26,10 @@ from mangaki.lists.mapping import Mapping
 )
 def test_default_mapping_follows_the_original_site(status, score, expected):
     assert Mapping().choice(status, score) == expected
+
+
+def test_favorites_from_scores_can_be_turned_off():
+    assert Mapping(favorite_min=0).choice("completed", 10) == "like"
 
 
 def test_every_rule_can_be_adjusted():

@@ -31,13 +31,13 @@ def test_real_anilist_exports_preview_commit_and_reimport(
             assert f'<span data-count="{action}">{n}</span>'.encode() in page.content, action
         with django_capture_on_commit_callbacks(execute=True):
             client.post(response.url, {**_defaults(), "confirm": "1"})
-    # Of the 19 scored anime matches, 16 are scored 7-10 (like), a 6 and a 5 (neutral), a 2
-    # (dislike); the 20 scored manga are rated too.
+    # Of the 19 scored anime matches, two 10s (favorite), 14 scored 7-9 (like), a 6 and a
+    # 5 (neutral), a 2 (dislike); the 20 scored manga are rated too.
     anime = by_choice_of(alice, "anime")
     assert sum(anime.values()) == 19
-    assert anime == {"like": 16, "neutral": 2, "dislike": 1}
+    assert anime == {"favorite": 2, "like": 14, "neutral": 2, "dislike": 1}  # 10s: favorites
     assert sum(by_choice_of(alice, "manga").values()) == 20
-    assert Rating.objects.get(user=alice, work__title="Planetes").choice == "like"
+    assert Rating.objects.get(user=alice, work__title="Planetes").choice == "favorite"  # a 10
     done = ListImport.objects.filter(user=alice, source="anilist").order_by("pk")
     assert [(i.status, i.created, i.unmatched) for i in done] == [("done", 19, 5), ("done", 20, 30)]
     assert done[1].options["works_added"] == 20
@@ -52,7 +52,7 @@ def test_real_anilist_exports_preview_commit_and_reimport(
 
 def _defaults():
     return {
-        "favorite_min": 0,
+        "favorite_min": 10,
         "like_min": 7,
         "neutral_min": 5,
         "unscored": "neutral",

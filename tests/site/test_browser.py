@@ -156,18 +156,26 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
     page.wait_for_url(f"**/work/{kimi.pk}/")
     assert "Kimi no Na wa." in page.locator("h1").inner_text()
 
-    # The taste map: the person's arrow, a title on hover, a work page on click.
+    # The taste map: the person's place, named regions, a title on hover, a work on click.
     page.get_by_role("link", name="Taste map").click()
     page.wait_for_selector(".taste-map-plot circle")
-    assert page.locator(".taste-map-plot .you-arrow").count() == 1
+    assert page.locator(".taste-map-plot .you-marker").count() == 1
+    assert page.locator(".taste-map-plot .region-label").count() >= 2
+    assert page.locator(".taste-map-plot circle.near").count() >= 1
     assert page.locator(".taste-map-plot circle.rated").count() >= 5
     payload = page.evaluate("JSON.parse(document.getElementById('taste-map-data').textContent)")
     dot = page.locator(".taste-map-plot circle.rated").last  # rated dots are drawn on top
-    work_id, _, _, title, _, _ = payload["works"][int(dot.get_attribute("data-i"))]
+    work_id, _, _, title, *_ = payload["works"][int(dot.get_attribute("data-i"))]
     page.locator(".taste-map").evaluate("figure => figure.scrollIntoView()")
     dot.hover()
     assert title in page.locator("#taste-map-tip").inner_text()
     _shoot(page, shots, "taste-map")
+    # From the keyboard: focus starts at the person's place, arrows move, the tip says where.
+    page.locator(".taste-map-plot").focus()
+    first_tip = page.locator("#taste-map-tip").inner_text()
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#taste-map-tip").inner_text() not in ("", first_tip)
+    assert page.get_by_role("heading", name="The map as a list").count() == 1
     dot.hover()
     dot.click()
     page.wait_for_url(f"**/work/{work_id}/")
@@ -184,7 +192,7 @@ def test_a_visitor_rates_signs_up_and_keeps_everything(browser, live_server, tmp
         key=lambda i: min(math.dist(points[i], q) for j, q in enumerate(points) if j != i),
     )
     dot = phone.locator(f".taste-map-plot circle[data-i='{lonely}']")
-    work_id, _, _, title, _, _ = payload["works"][lonely]
+    work_id, _, _, title, *_ = payload["works"][lonely]
     dot.tap()
     assert title in phone.locator("#taste-map-tip").inner_text()
     dot.tap()

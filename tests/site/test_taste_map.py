@@ -1,74 +1,91 @@
-"""The taste map: a PCA of the active model's item factors, and the person's direction."""
+"""The taste map: a layout computed at training time (t-SNE of item factors and tags),
+regions named by their genres, the person among the works they liked, and their top
+recommendations on it."""
 
-import itertools
 import json
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
+from mangaki.choices import PREDICTION_LABELS
 from mangaki.models import Work
 from mangaki.services import tastemap
 from mangaki.services.tastemap import taste_map
-from recommender.algorithms.projection import principal_plane
-from recommender.facade import served_model
+from recommender import registry
+from recommender.facade import forget_served_models, served_model
+from recommender.layout import compute_layout, knn_overlap, region_labels
+from recommender.serving import recommend_lists
 from tests.factories import RatingFactory, category
 
 CHOICES = ["favorite", "like", "like", "dislike", "neutral", "willsee", "like", "wontsee"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_layouts():
-    tastemap._layouts.clear()
+def _fresh_maps():
+    tastemap._drawn.clear()
     yield
-    tastemap._layouts.clear()
+    tastemap._drawn.clear()
 
 
-def _brute_force_pca(data):
-    """Eigenvectors of the covariance matrix, largest first (the textbook definition)."""
-    centred = data - data.mean(axis=0)
-    values, vectors = np.linalg.eigh(centred.T @ centred)
-    order = np.argsort(values)[::-1]
-    return vectors[:, order[:2]], values[order] / values.sum()
+# --- The layout, a pure computation -------------------------------------------------------
 
 
-# --- The pure projection ------------------------------------------------------------------
+def _planted(n_per=60, k=4, dim=12, seed=0):
+    """Works in ``k`` taste groups (factors around ``k`` centres), each group carrying its
+    own genre, on a curved manifold that two principal axes flatten onto each other."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim)) * 3.0
+    group = np.repeat(np.arange(k), n_per)
+    factors = centres[group] + rng.normal(size=(k * n_per, dim)) * 0.5
+    tags = np.zeros((k * n_per, k + 1))
+    tags[np.arange(k * n_per), group] = 1.0
+    tags[:, k] = rng.random(k * n_per) < 0.5  # a tag every group has: names no region
+    names = ["mecha", "romance", "horror", "sports", "comedy"][: k + 1]
+    return factors, sp.csr_matrix(tags), names, group
 
 
-def test_the_plane_is_the_covariance_matrix_s_top_two_eigenvectors():
-    rng = np.random.default_rng(3)
-    data = rng.normal(size=(300, 6)) * [5.0, 3.0, 1.0, 0.5, 0.2, 0.1] + 2.0
-    plane = principal_plane(data)
-    axes, explained = _brute_force_pca(data)
-    signs = np.sign(np.sum(plane.axes * axes, axis=0))
-    np.testing.assert_allclose(plane.axes, axes * signs, atol=1e-9)
-    np.testing.assert_allclose(plane.explained, explained[:2], rtol=1e-9)
-    np.testing.assert_allclose(
-        plane.project(data), (data - data.mean(axis=0)) @ axes * signs, atol=1e-9
-    )
-    # Same picture every time: each axis's largest loading is positive.
-    assert all(plane.axes[np.abs(plane.axes[:, j]).argmax(), j] > 0 for j in range(2))
+def test_the_layout_keeps_taste_groups_together_and_names_them_by_their_genre():
+    factors, tags, names, group = _planted()
+    layout = compute_layout(factors, tags, names, random_state=0)
+    assert layout.xy.shape == (len(factors), 2) and np.abs(layout.xy).max() <= 1.0 + 1e-6
+    # Each region holds one planted group, named after that group's genre.
+    for r, label in enumerate(layout.labels):
+        members = group[layout.region == r]
+        if len(members):
+            majority = np.bincount(members).argmax()
+            assert np.mean(members == majority) > 0.9
+            assert label.split(" · ")[0] == names[majority].title()
+    assert "Comedy" not in " ".join(layout.labels)  # on half of every group: not distinctive
+    # Neighbours kept better than on the plane of the two principal axes.
+    quality = layout.quality
+    assert quality["tsne_knn_overlap"] > quality["pca_knn_overlap"]
+    assert quality["tsne_trustworthiness"] > quality["pca_trustworthiness"]
 
 
-def test_on_planar_factors_the_direction_gives_the_personal_score_exactly():
-    rng = np.random.default_rng(4)
-    basis = np.linalg.qr(rng.normal(size=(8, 2)))[0].T  # a plane in 8-D
-    center = rng.normal(size=8)
-    factors = rng.normal(size=(200, 2)) * [3.0, 1.0] @ basis + center
-    plane = principal_plane(factors)
-    assert plane.explained.sum() == pytest.approx(1.0)
-    user = rng.normal(size=8)
-    personal = (factors - factors.mean(axis=0)) @ user  # u . v_j up to the constant u . m
-    np.testing.assert_allclose(plane.project(factors) @ plane.direction(user), personal)
+def test_the_layout_is_deterministic_and_skips_works_it_should_not_place():
+    factors, tags, names, _ = _planted(n_per=20)
+    placed = np.ones(len(factors), dtype=bool)
+    placed[:5] = False
+    a = compute_layout(factors, tags, names, placed=placed, random_state=3)
+    b = compute_layout(factors, tags, names, placed=placed, random_state=3)
+    np.testing.assert_array_equal(a.xy, b.xy)
+    assert np.isnan(a.xy[:5]).all() and (a.region[:5] == -1).all()
+    assert not np.isnan(a.xy[5:]).any() and (a.region[5:] >= 0).all()
 
 
-def test_degenerate_inputs_give_a_flat_plane_not_an_error():
-    assert principal_plane(np.zeros((0, 4))).axes.tolist() == np.zeros((4, 2)).tolist()
-    one = principal_plane(np.ones((1, 3)))
-    assert one.project(np.ones((1, 3))).tolist() == [[0.0, 0.0]]
-    line = principal_plane(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]))
-    assert line.explained.tolist() == pytest.approx([1.0, 0.0])
-    with pytest.raises(ValueError, match="2-D"):
-        principal_plane(np.ones(3))
+def test_only_genres_name_regions_when_genres_are_known():
+    tags = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]], dtype=float))
+    names = ["blonde hair", "mecha", "romance"]
+    genres = np.array([False, True, True])
+    assert region_labels(np.array([0, 0, 1, 1]), tags, names, genres, 2) == ["Mecha", "Romance"]
+
+
+def test_knn_overlap_is_one_for_a_scaling_and_low_for_noise():
+    data = np.random.default_rng(1).normal(size=(200, 5))
+    assert knn_overlap(data, data[:, :5] * 2.0) == 1.0
+    noise = np.random.default_rng(2).normal(size=(200, 2))
+    assert knn_overlap(data, noise) < 0.2
 
 
 # --- The map of the active model ----------------------------------------------------------
@@ -82,56 +99,104 @@ def _rate(user, n=8):
 
 
 @pytest.mark.django_db
-def test_works_and_the_user_s_point_lie_where_the_projection_says(alice, trained):
-    rated = _rate(alice)
-    anime = category("anime")
-    payload = taste_map(anime, alice)
+def test_training_saves_the_layout_with_the_model_and_the_map_draws_it(alice, trained):
+    _rate(alice)
+    layout = served_model().layout()
+    assert layout is not None and layout.method == "tsne" and layout.labels
+    assert trained.durations["layout"] > 0
+    payload = taste_map(category("anime"), alice)
     model = served_model()
-    factors = model.item_vectors()
-    counts = model.item_counts()[: len(factors)]
-    shown = [
-        i
-        for i in np.argsort(-counts, kind="stable")
-        if counts[i] > 0 and model.category_of(i) == anime.pk
-    ][: tastemap.MAP_SIZE]
-    axes, _ = _brute_force_pca(factors[shown])
-    coords = (factors[shown] - factors[shown].mean(axis=0)) @ axes
-    scale = np.hypot(coords[:, 0], coords[:, 1]).max()
-
-    by_id = {row[0]: row for row in payload["works"]}
-    drawn = np.array([[by_id[model.work_id(i)][1:3] for i in shown]]).squeeze()
-    signs = np.sign(np.sum(drawn * coords, axis=0))  # PCA axes have no natural sign
-    np.testing.assert_allclose(drawn, coords * signs / scale, atol=1e-3)
-
-    user = model.taste_vector(model.fold(rated))
-    direction = (user @ axes) * signs
-    you = np.array(payload["you"])
-    np.testing.assert_allclose(you / np.hypot(*you), direction / np.hypot(*direction), atol=1e-2)
-
-    # Along the arrow, the model's personal score u . v_j grows (as far as two axes tell).
-    along = drawn @ (you / np.hypot(*you))
-    personal = factors[shown] @ user
-    assert np.corrcoef(along, personal)[0, 1] > 0.3
-    # "Toward" lists the unrated works furthest along the arrow, best first. The payload's
-    # coordinates are rounded, so works nearly level with each other may swap: compare the
-    # distances along the arrow with that tolerance, not the exact order.
-    position = {model.work_id(i): k for k, i in enumerate(shown)}
-    unrated = [k for k, i in enumerate(shown) if model.work_id(i) not in dict(rated)]
-    listed = [position[w] for w, _ in payload["toward"]]
-    assert len(listed) == 5 and set(listed) <= set(unrated)
-    tolerance = 2 * 10.0**-tastemap.DIGITS
-    assert all(along[a] >= along[b] - tolerance for a, b in itertools.pairwise(listed))
-    assert min(along[listed]) >= max(along[k] for k in unrated if k not in listed) - tolerance
+    for work_id, x, y, _title, _choice, _guess, region in payload["works"]:
+        row = model.row(work_id)
+        assert (x, y) == pytest.approx(tuple(layout.xy[row]), abs=1e-3)
+        assert region == layout.region[row]
+    assert {label for _, label, *_ in payload["regions"]} <= set(layout.labels)
 
 
 @pytest.mark.django_db
-def test_rated_works_carry_the_rating_and_others_the_prediction(alice, trained):
+def test_the_person_stands_at_the_mean_of_the_works_they_liked(alice, trained):
     rated = dict(_rate(alice))
     payload = taste_map(category("anime"), alice)
-    choices = {row[0]: row[4] for row in payload["works"]}
-    assert {w: choices[w] for w in rated} == rated
-    assert sum(1 for c in choices.values() if c) == len(rated)
-    assert all(-5 < row[5] < 5 for row in payload["works"])
+    model, layout = served_model(), served_model().layout()
+    weights = {"favorite": 4.0, "like": 2.0}
+    liked = [(model.row(w), weights[c]) for w, c in rated.items() if c in weights]
+    expected = sum(layout.xy[r] * w for r, w in liked) / sum(w for _, w in liked)
+    assert payload["you"] == pytest.approx(expected.tolist(), abs=2e-3)
+    assert payload["you_region"] in layout.labels
+
+
+@pytest.mark.django_db
+def test_works_near_you_are_the_recommendations_page_s_top_ten(client, alice, trained):
+    _rate(alice)
+    client.force_login(alice)
+    page = client.get("/recommendations/anime/")
+    shown = [item.work.pk for item in page.context["items"]][: tastemap.NEAR]
+    payload = client.get("/taste-map/anime/").context["payload"]
+    assert [n[0] for n in payload["near"]] == shown
+    items, _ = recommend_lists(alice, category_id=category("anime").pk, n=24, discover_n=4)
+    assert [n[2] for n in payload["near"]] == [i.predicted_choice for i in items[:10]]
+    drawn = {row[0] for row in payload["works"]}
+    assert all(n[0] in drawn for n in payload["near"] if n[4] is not None)
+
+
+@pytest.mark.django_db
+def test_predictions_are_shown_as_labels_never_as_numbers(client, alice, trained):
+    rated = dict(_rate(alice))
+    client.force_login(alice)
+    page = client.get("/taste-map/anime/")
+    payload = page.context["payload"]
+    for work_id, *_, choice, guess, _region in payload["works"]:
+        assert (
+            (choice, guess) == (rated[work_id], "")
+            if work_id in rated
+            else (choice == "" and guess in {"favorite", "like", "neutral", "dislike"})
+        )
+    html = page.content.decode()
+    first = payload["near"][0]
+    assert str(PREDICTION_LABELS[first[2]]) in html.replace("&#x27;", "'")
+    labels = json.loads(
+        html.split('id="taste-map-labels" type="application/json">')[1].split("<")[0]
+    )
+    assert labels["predicted"]["favorite"] == str(PREDICTION_LABELS["favorite"])
+
+
+@pytest.mark.django_db
+def test_the_map_can_be_read_as_a_list_of_named_regions(client, alice, trained):
+    _rate(alice)
+    client.force_login(alice)
+    page = client.get("/taste-map/anime/")
+    html = page.content.decode()
+    assert "The map as a list" in html
+    regions = page.context["regions"]
+    assert regions and all(r["label"] and r["works"] for r in regions)
+    for region in regions:
+        assert f">{region['label']} <small>" in html.replace("&#x27;", "'")
+        work_id, _title = region["works"][0]
+        assert f'href="/work/{work_id}/"' in html
+    assert 'role="application"' in html and "Arrow keys move" in html
+
+
+@pytest.mark.django_db
+def test_a_model_without_a_layout_still_serves_and_the_page_says_why(client, alice, trained):
+    path = registry.index_path(trained.model_path)
+    with np.load(path, allow_pickle=False) as index:
+        arrays = {k: index[k] for k in index.files if not k.startswith("layout_")}
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    trained.model_sha256, trained.index_sha256 = registry.checksums(trained.model_path)
+    trained.save()
+    registry.forget_loaded()
+    forget_served_models()
+    _rate(alice)
+    client.force_login(alice)
+    page = client.get("/taste-map/anime/")
+    assert page.status_code == 200
+    payload = page.context["payload"]
+    assert payload["layout"] is False and payload["works"] == []
+    assert len(payload["near"]) == tastemap.NEAR  # the recommendations are still listed
+    html = page.content.decode()
+    assert "trained before maps were drawn" in html
+    assert "js/tastemap.js" not in html
 
 
 @pytest.mark.django_db
@@ -140,7 +205,6 @@ def test_a_rated_work_is_drawn_even_if_not_among_the_most_rated(alice, trained, 
     rare = Work.objects.filter(category__slug="anime").order_by("nb_ratings", "pk").first()
     RatingFactory(user=alice, work=rare, choice="like")
     ids = [row[0] for row in taste_map(category("anime"), alice)["works"]]
-    assert len(ids) == 11
     assert rare.pk in ids
 
 
@@ -159,7 +223,7 @@ def test_the_payload_stays_small(alice, trained):
     _rate(alice)
     payload = taste_map(category("anime"), alice)
     size = len(json.dumps(payload))
-    assert size < 70 * len(payload["works"])
+    assert size < 80 * len(payload["works"]) + 2000
     assert all(round(row[1], 3) == row[1] and abs(row[1]) <= 1 for row in payload["works"])
 
 
@@ -169,7 +233,7 @@ def test_the_payload_stays_small(alice, trained):
 @pytest.mark.django_db
 def test_a_visitor_s_session_ratings_place_them_on_the_map(client, trained):
     first = client.get("/taste-map/anime/")
-    assert first.context["payload"]["you"] is None  # no ratings yet: no arrow
+    assert first.context["payload"]["you"] is None  # no ratings yet: no place
     assert "Rate a few works" in first.content.decode()
     works = list(Work.objects.filter(category__slug="anime").order_by("-nb_ratings")[:6])
     for work, choice in zip(works, CHOICES, strict=False):
@@ -180,20 +244,11 @@ def test_a_visitor_s_session_ratings_place_them_on_the_map(client, trained):
     assert {row[0]: row[4] for row in payload["works"] if row[4]} == {
         w.pk: c for w, c in zip(works, CHOICES, strict=False)
     }
+    assert len(payload["near"]) == tastemap.NEAR
     html = page.content.decode()
-    assert "You will like works in this direction" in html
+    assert "Works you will like, near you" in html
     assert 'id="taste-map-data"' in html
     assert "js/tastemap.js" in html
-
-
-@pytest.mark.django_db
-def test_a_member_sees_their_map_and_a_link_in_the_header(client, alice, trained):
-    _rate(alice)
-    client.force_login(alice)
-    page = client.get("/taste-map/anime/")
-    assert page.status_code == 200
-    assert page.context["payload"]["you"] is not None
-    assert 'href="/taste-map/anime/"' in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -232,3 +287,12 @@ def test_the_page_s_data_is_the_payload_and_no_title_can_close_its_script(client
     data = json.loads(block[block.index(">") + 1 :])
     assert data == json.loads(json.dumps(page.context["payload"]))
     assert [row[3] for row in data["works"] if row[0] == work.pk] == [title]
+
+
+def test_the_map_s_predicted_choices_are_the_site_s_predicted_choice():
+    from mangaki.choices import predicted_choice
+    from mangaki.services.tastemap import predicted_choices
+
+    scores = np.random.default_rng(0).normal(size=2000) * 3
+    scores[:8] = [3.0, 1.05, -0.95, 4.0, 2.0, 0.1, -2.0, 1.0]  # ties go to the higher choice
+    assert predicted_choices(scores) == [predicted_choice(s) for s in scores]
