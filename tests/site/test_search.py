@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from mangaki.importers import import_catalog
+from mangaki.catalog_import import import_catalog
 
 from mangaki.models import Work, WorkTitle
 from mangaki.services.search import (
