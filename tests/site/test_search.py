@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from mangaki.catalog_import import import_catalog
 
+from mangaki.catalog_import import import_catalog
 from mangaki.models import Work, WorkTitle
 from mangaki.services.search import (
     MATCH_EXACT,
