@@ -75,8 +75,9 @@
       list.append(option);
     });
     setActive(-1);
+    const count = found.length === 1 ? form.dataset.countOne : form.dataset.count;
     status.textContent = found.length
-      ? form.dataset.count.replace("%(n)s", found.length)
+      ? count.replace("%(n)s", found.length)
       : form.dataset.none;
     if (found.length) open();
     else close();

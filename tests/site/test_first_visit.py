@@ -220,8 +220,10 @@ def test_search_counts_with_plurals_and_an_empty_search_has_no_tabs_or_pages(cli
     assert "1 title found." in one
     assert "2 titles found." in client.get("/anime/?q=monster").content.decode()
     none = client.get("/anime/?q=zzzz").content.decode()
-    assert "0 titles found." in none and "No anime title matches." in none
+    assert "0 titles found." in none and "No work matches “zzzz”" in none
     assert 'aria-label="Rankings"' not in none and "Page 1 of 1" not in none
+    # The header's live suggestions say "one title" in the singular too.
+    assert 'data-count-one="One title found; arrow keys to choose."' in one
 
 
 def test_the_watchlist_shows_once_on_the_profile(client, alice, anime):
