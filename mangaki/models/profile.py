@@ -14,7 +14,9 @@ class Profile(models.Model):
     research_ok = models.BooleanField(
         _("my ratings may train the recommender"),
         default=False,
-        help_text=_("Turn off to keep your ratings out of model training and dataset exports."),
+        help_text=_(
+            "Off until you tick it: when on, your ratings help train the recommender for everyone and appear, anonymised, in dataset exports."
+        ),
     )
     language = models.CharField(
         _("language"),
