@@ -15,7 +15,8 @@ class Profile(models.Model):
         _("my ratings may train the recommender"),
         default=False,
         help_text=_(
-            "Off until you tick it: when on, your ratings help train the recommender for everyone and appear, anonymised, in dataset exports."
+            "Off until you tick it: when on, your ratings help train the recommender for "
+            "everyone and appear, anonymised, in dataset exports."
         ),
     )
     language = models.CharField(
