@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +34,7 @@ from django.db.models import (
 from django.utils.translation import gettext
 from rapidfuzz import fuzz, process
 
+from mangaki.memo import VersionedMemo
 from mangaki.text import normalize_title
 
 # The kinds of match, best first (a work ranks by its best-matching title).
@@ -222,8 +222,8 @@ class TitleIndex:
         return list(found.values())
 
 
-_indexes: dict[str, tuple[tuple, TitleIndex]] = {}
-_lock = threading.Lock()
+# One index per database alias and catalogue stamp (the current one of each alias).
+_indexes: VersionedMemo[TitleIndex] = VersionedMemo("mangaki.title_index", keep=4)
 
 
 def catalogue_stamp(using: str) -> tuple:
@@ -252,14 +252,9 @@ def title_index(using: str = "default") -> TitleIndex:
     stamp changes."""
     from mangaki.models import Work, WorkTitle
 
-    stamp = catalogue_stamp(using)
-    cached = _indexes.get(using)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    with _lock:
-        cached = _indexes.get(using)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
+    stamp = (using, catalogue_stamp(using))
+
+    def build() -> TitleIndex:
         main = Work.objects.using(using).annotate(alternative=Value(False))
         other = WorkTitle.objects.using(using).annotate(alternative=Value(True))
         rows = (
@@ -270,12 +265,12 @@ def title_index(using: str = "default") -> TitleIndex:
         popularity = dict(
             Work.objects.using(using).order_by().values_list("pk", "external_members")
         )
-        index = TitleIndex(
+        return TitleIndex(
             ((w, t, t if alternative else None) for w, t, alternative in rows),
             {w: n or 0 for w, n in popularity.items()},
         )
-        _indexes[using] = (stamp, index)
-    return index
+
+    return _indexes.get_or_compute(stamp, build)
 
 
 def forget_title_indexes() -> None:

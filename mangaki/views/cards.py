@@ -5,7 +5,6 @@ A card names up to three genres and its drawn placeholder takes their colours
 its works here once, after choosing them.
 """
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.template.loader import get_template
 
+from mangaki.memo import VersionedMemo
 from mangaki.models import Category, TaggedWork, Work
 from mangaki.models.catalog import CARD_FIELDS, TagSource
 from recommender.registry import active_version
@@ -71,8 +71,8 @@ class Sample:
         return [(work.title,) for work in self.loved]
 
 
-_SAMPLES: dict[tuple[str | None, int], Sample] = {}
-_SAMPLES_LOCK = threading.Lock()
+# One model's samples, by category.
+_samples: VersionedMemo[dict[int, Sample]] = VersionedMemo("mangaki.home_samples")
 SAMPLE_SIZE = 4
 
 
@@ -80,9 +80,9 @@ def sample_recommendations(category: Category) -> Sample:
     """The home page's example, computed once per model version and category in each
     process (a fold and a ranking, ~30 ms): the same for every visitor, so not worth
     recomputing on every visit. Empty without a model."""
-    key = (active_version(), category.pk)
-    with _SAMPLES_LOCK:
-        found = _SAMPLES.get(key)
+    version = active_version()
+    samples = _samples.get_or_compute(version, dict)
+    found = samples.get(category.pk)
     if found is not None:
         return found
     loved = list(
@@ -93,16 +93,11 @@ def sample_recommendations(category: Category) -> Sample:
     )
     ratings = [(work.pk, "favorite") for work in loved]
     items = []
-    if key[0] is not None and loved:
+    if version is not None and loved:
         items = recommend(
             None, ratings=ratings, category_id=category.pk, n=SAMPLE_SIZE, include_nsfw=False
         )
-    sample = Sample(loved=loved, items=items)
-    with _SAMPLES_LOCK:
-        for stale in [k for k in _SAMPLES if k[0] != key[0]]:
-            del _SAMPLES[stale]  # an older model's samples are never asked for again
-        _SAMPLES[key] = sample
-    return sample
+    return samples.setdefault(category.pk, Sample(loved=loved, items=items))
 
 
 def warm_templates() -> int:

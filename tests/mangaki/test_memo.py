@@ -94,6 +94,7 @@ def test_the_sites_per_process_caches_are_all_memos():
     import importlib
 
     for module in ("mangaki.services.similar", "mangaki.services.tastemap",
+                   "mangaki.services.search", "mangaki.views.cards",
                    "recommender.facade", "recommender.registry", "tagger.heads"):  # fmt: skip
         importlib.import_module(module)
 
@@ -102,6 +103,8 @@ def test_the_sites_per_process_caches_are_all_memos():
         "recommender.failed_loads",
         "recommender.served_model",
         "mangaki.poster_index",
-        "mangaki.tastemap_layouts",
+        "mangaki.tastemap_drawn",
+        "mangaki.title_index",
+        "mangaki.home_samples",
         "tagger.heads",
     } <= set(memos())
