@@ -24,6 +24,32 @@ def test_snapshot_leaves_out_users_who_refused_research(alice, bob):
 
 
 @pytest.mark.django_db
+def test_snapshot_reads_every_range_of_rating_ids_on_postgresql(alice, bob, monkeypatch):
+    from django.db import connection
+
+    from recommender import snapshot as snapshot_module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the packed ranges are PostgreSQL's path (set DATABASE_URL)")
+    works = [WorkFactory() for _ in range(5)]
+    for work in works:
+        RatingFactory(user=alice, work=work, choice="like")
+    RatingFactory(user=bob, work=works[0], choice="favorite")
+    Rating.objects.filter(user=alice, work=works[2]).delete()  # a gap in the ids
+    whole = take_snapshot()
+    monkeypatch.setattr(snapshot_module, "PACKED_RANGE", 2)  # four ranges for six ids
+    ranged = take_snapshot()
+
+    def triples(snapshot):
+        r = snapshot.ratings
+        return sorted(zip(r.users.tolist(), r.items.tolist(), r.values.tolist(), strict=True))
+
+    assert ranged.ratings.nnz == whole.ratings.nnz == 5
+    assert triples(ranged) == triples(whole)
+    assert sorted(ranged.ratings.values.tolist()) == [2.0, 2.0, 2.0, 2.0, 4.0]
+
+
+@pytest.mark.django_db
 def test_snapshot_tag_matrix_keeps_the_strongest_source():
     work, other = WorkFactory(), WorkFactory()
     TaggedWorkFactory(work=work, tag__name="space", source="metadata", weight=1.0)
