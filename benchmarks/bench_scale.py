@@ -324,7 +324,12 @@ def probe_member(n: int, seed: int):
         )
         tastes = Tastes(len(work_ids), seed)
         rng = np.random.default_rng([seed, 4, n])
-        _, cols, choices = draw_ratings(tastes, np.array([n % TASTES]), np.array([n]), rng)
+        # Without replacement: a member's draws repeat works, and n distinct ones are asked.
+        group = n % TASTES
+        share = np.diff(tastes.pick[group], prepend=0.0)
+        cols = rng.choice(len(work_ids), size=min(n, len(work_ids)), replace=False, p=share)
+        vector = tastes.centres[group] + 0.7 * rng.normal(size=FACTORS)
+        choices = _choices(tastes.items[cols] @ vector / math.sqrt(FACTORS), rng)
         now = timezone.now()
         Rating.objects.bulk_create(
             [
