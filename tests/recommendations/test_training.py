@@ -141,3 +141,19 @@ def test_train_command_prints_held_out_metrics(demo_site, capsys):
     call_command("train", "--iterations", "3", "--rank", "5", verbosity=0)
     out = capsys.readouterr().out
     assert "held-out: rmse" in out and "recall_at_20" in out and "succeeded" in out
+
+
+def test_pick_max_neighbours_serves_a_sparse_item_to_item_matrix(demo_site, anime):
+    import scipy.sparse as sp
+    from django.contrib.auth import get_user_model
+
+    from recommender.serving import recommend
+
+    run = train("test", {**FAST, "pick_max_neighbours": 5})
+    assert run.params["pick_max_neighbours"] == 5
+    coef = registry.active_bundle().model.pick_.coef_
+    assert sp.issparse(coef)
+    assert coef.getnnz(axis=1).max() == 5
+    member = get_user_model().objects.get(username="demo_0007")
+    recs = recommend(member, category_id=anime.pk, n=10)
+    assert len(recs) == 10
