@@ -61,27 +61,48 @@ _FROM = (
 _CODE = "CASE r.choice " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(_CHOICES)) + " END"
 
 
-def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, work ids, values, dates in seconds) of the consenting users' ratings."""
-    if connection.vendor == "postgresql":
-        # PostgreSQL packs each column into one binary string: four values cross the wire
-        # instead of a million tuples.
-        with connection.cursor() as cursor:
+#: Rating ids per packed query on PostgreSQL. A value (one column's packed string) is
+#: limited to 1 GB there: 8 bytes a rating would stop one query at 134M ratings, and the
+#: server would hold four such strings at once. Ranges of ids keep each under 160 MB.
+PACKED_RANGE = 20_000_000
+
+
+def _packed_rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PostgreSQL packs each column into one binary string per range of rating ids: four
+    values cross the wire per range instead of a tuple per rating."""
+    columns: list[list[np.ndarray]] = [[], [], [], []]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id) FROM {Rating._meta.db_table}")  # noqa: S608
+        low, high = cursor.fetchone()
+        for start in range(low or 0, (high or -1) + 1, PACKED_RANGE):
             cursor.execute(
                 "SELECT string_agg(int8send(r.user_id), ''), string_agg(int8send(r.work_id), ''),"  # noqa: S608 (constants)
                 f" string_agg(int2send(({_CODE})::int2), ''),"
                 " string_agg(float8send(extract(epoch from r.date)::float8), '')"
-                f" {_FROM}"
+                f" {_FROM} AND r.id >= %s AND r.id < %s",
+                [start, start + PACKED_RANGE],
             )
-            users, works, codes, dates = cursor.fetchone()
-        if users is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-        return (
-            np.frombuffer(bytes(users), dtype=">i8").astype(np.int64),
-            np.frombuffer(bytes(works), dtype=">i8").astype(np.int64),
-            _VALUES[np.frombuffer(bytes(codes), dtype=">i2")],
-            np.frombuffer(bytes(dates), dtype=">f8").astype(np.float64),
-        )
+            packed = list(cursor.fetchone())
+            if packed[0] is None:
+                continue
+            # Each packed string is let go as soon as it is converted (peak memory).
+            for column, dtype in enumerate((">i8", ">i8", ">i2", ">f8")):
+                raw = np.frombuffer(packed[column], dtype=dtype)
+                packed[column] = None
+                columns[column].append(_VALUES[raw] if dtype == ">i2" else raw.astype(dtype[1:]))
+                del raw
+    if not columns[0]:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    users, works, values, seconds = (
+        parts[0] if len(parts) == 1 else np.concatenate(parts) for parts in columns
+    )
+    return users, works, values, seconds
+
+
+def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user ids, work ids, values, dates in seconds) of the consenting users' ratings."""
+    if connection.vendor == "postgresql":
+        return _packed_rating_arrays()
     # SQLite keeps dates as UTC text: julianday() turns them into seconds in the query.
     seconds = "(julianday(r.date) - 2440587.5) * 86400.0"
     rows = _fetch(f"SELECT r.user_id, r.work_id, {_CODE}, {seconds} {_FROM}")  # noqa: S608

@@ -46,9 +46,14 @@ class TrainingBusy(RuntimeError):
 
 def make_model(params: dict):
     """The served model: a :class:`~recommender.algorithms.ranker.Ranker` for the lists,
-    whose rating model (BALSE) gives the predicted choice and the taste explanations."""
+    whose rating model (BALSE) gives the predicted choice and the taste explanations.
+
+    ``pick_max_neighbours`` (``RECOMMENDER_PARAMS``; absent: dense) keeps that many
+    weights per work in the item-to-item matrix: a smaller model file and serving memory
+    on a large catalogue (docs/performance.md), the solve itself staying dense."""
     from recommender.algorithms.als import ALS
     from recommender.algorithms.balse import BALSE
+    from recommender.algorithms.ease import EASE
     from recommender.algorithms.lasso import Lasso
     from recommender.algorithms.ranker import Ranker
 
@@ -58,7 +63,9 @@ def make_model(params: dict):
         validation_fraction=params["validation_fraction"],
         random_state=params["seed"],
     )
-    return Ranker(rating_model=balse, random_state=params["seed"])
+    neighbours = params.get("pick_max_neighbours")
+    pick = EASE(max_neighbours=int(neighbours)) if neighbours else None
+    return Ranker(pick=pick, rating_model=balse, random_state=params["seed"])
 
 
 def holdout_split(snapshot: Snapshot, params: dict):

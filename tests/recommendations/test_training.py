@@ -24,6 +24,32 @@ def test_snapshot_leaves_out_users_who_refused_research(alice, bob):
 
 
 @pytest.mark.django_db
+def test_snapshot_reads_every_range_of_rating_ids_on_postgresql(alice, bob, monkeypatch):
+    from django.db import connection
+
+    from recommender import snapshot as snapshot_module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the packed ranges are PostgreSQL's path (set DATABASE_URL)")
+    works = [WorkFactory() for _ in range(5)]
+    for work in works:
+        RatingFactory(user=alice, work=work, choice="like")
+    RatingFactory(user=bob, work=works[0], choice="favorite")
+    Rating.objects.filter(user=alice, work=works[2]).delete()  # a gap in the ids
+    whole = take_snapshot()
+    monkeypatch.setattr(snapshot_module, "PACKED_RANGE", 2)  # four ranges for six ids
+    ranged = take_snapshot()
+
+    def triples(snapshot):
+        r = snapshot.ratings
+        return sorted(zip(r.users.tolist(), r.items.tolist(), r.values.tolist(), strict=True))
+
+    assert ranged.ratings.nnz == whole.ratings.nnz == 5
+    assert triples(ranged) == triples(whole)
+    assert sorted(ranged.ratings.values.tolist()) == [2.0, 2.0, 2.0, 2.0, 4.0]
+
+
+@pytest.mark.django_db
 def test_snapshot_tag_matrix_keeps_the_strongest_source():
     work, other = WorkFactory(), WorkFactory()
     TaggedWorkFactory(work=work, tag__name="space", source="metadata", weight=1.0)
@@ -115,3 +141,19 @@ def test_train_command_prints_held_out_metrics(demo_site, capsys):
     call_command("train", "--iterations", "3", "--rank", "5", verbosity=0)
     out = capsys.readouterr().out
     assert "held-out: rmse" in out and "recall_at_20" in out and "succeeded" in out
+
+
+def test_pick_max_neighbours_serves_a_sparse_item_to_item_matrix(demo_site, anime):
+    import scipy.sparse as sp
+    from django.contrib.auth import get_user_model
+
+    from recommender.serving import recommend
+
+    run = train("test", {**FAST, "pick_max_neighbours": 5})
+    assert run.params["pick_max_neighbours"] == 5
+    coef = registry.active_bundle().model.pick_.coef_
+    assert sp.issparse(coef)
+    assert coef.getnnz(axis=1).max() == 5
+    member = get_user_model().objects.get(username="demo_0007")
+    recs = recommend(member, category_id=anime.pk, n=10)
+    assert len(recs) == 10
