@@ -18,13 +18,27 @@ from mangaki.models import ListImport, Profile
 from mangaki.services.accounts import delete_account
 
 
+class _PasswordChecked:
+    """A form for ``user`` whose ``password`` field must be their current password."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]  # type: ignore[attr-defined]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
+
+
 class ConsentForm(forms.ModelForm):
     class Meta:
         model = Profile
         fields = ["nsfw_ok", "is_shared", "research_ok", "language"]
 
 
-class EmailForm(forms.Form):
+class EmailForm(_PasswordChecked, forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("E-mail address"),
         required=False,
@@ -36,32 +50,12 @@ class EmailForm(forms.Form):
         help_text=gettext_lazy("Whoever can change the address can reset the password."),
     )
 
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your password."))
-        return password
-
-
-class DeleteForm(forms.Form):
+class DeleteForm(_PasswordChecked, forms.Form):
     password = forms.CharField(label=gettext_lazy("Your password"), widget=forms.PasswordInput)
     confirm = forms.BooleanField(
         label=gettext_lazy("I understand that my account and all my ratings will be deleted.")
     )
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your password."))
-        return password
 
 
 def _settings_page(request, form, email_form=None):
