@@ -82,6 +82,17 @@ def precision_recall_f1(
     return figures[:, 0].copy(), figures[:, 1].copy(), figures[:, 2].copy()
 
 
+def _ranked_counts(y_true, scores):
+    """Each column (2-D inputs) sorted by decreasing score: its hits and scores in that
+    order, the true positives and the predictions above each cut, its number of positives."""
+    order = np.argsort(-scores, axis=0, kind="stable")
+    hits = np.take_along_axis(y_true, order, axis=0)
+    sorted_scores = np.take_along_axis(scores, order, axis=0)
+    true_pos = np.cumsum(hits, axis=0)
+    predicted = np.arange(1, len(hits) + 1)[:, None]
+    return hits, sorted_scores, true_pos, predicted, hits.sum(axis=0)
+
+
 def best_f1_thresholds(
     y_true: np.ndarray, scores: np.ndarray, default: float = 0.5
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -93,12 +104,7 @@ def best_f1_thresholds(
     (array([0.6]), array([0.8]))
     """
     y_true, scores = _as_2d(y_true, scores)
-    order = np.argsort(-scores, axis=0, kind="stable")
-    hits = np.take_along_axis(y_true, order, axis=0)
-    sorted_scores = np.take_along_axis(scores, order, axis=0)
-    true_pos = np.cumsum(hits, axis=0)
-    predicted = np.arange(1, len(hits) + 1)[:, None]
-    n_pos = hits.sum(axis=0)
+    hits, sorted_scores, true_pos, predicted, n_pos = _ranked_counts(y_true, scores)
     f1 = 2 * true_pos / (predicted + n_pos[None, :])
     # A cut inside a group of tied scores cannot be realised by a threshold.
     valid = np.ones_like(f1, dtype=bool)
@@ -125,12 +131,7 @@ def precision_thresholds(
     (array([0.6]), array([0.85714286]))
     """
     y_true, scores = _as_2d(y_true, scores)
-    order = np.argsort(-scores, axis=0, kind="stable")
-    hits = np.take_along_axis(y_true, order, axis=0)
-    sorted_scores = np.take_along_axis(scores, order, axis=0)
-    true_pos = np.cumsum(hits, axis=0)
-    predicted = np.arange(1, len(hits) + 1)[:, None]
-    n_pos = hits.sum(axis=0)
+    hits, sorted_scores, true_pos, predicted, n_pos = _ranked_counts(y_true, scores)
     precision = true_pos / predicted
     valid = np.ones_like(precision, dtype=bool)
     valid[:-1] = sorted_scores[1:] != sorted_scores[:-1]
