@@ -13,6 +13,7 @@ the same choice, whose order their ratings cannot tell.
 Example::
 
     pair = next_pair(alice, anime.pk)            # (left, right, token) or None
+    why_no_pair(alice, anime.pk)                 # when None: TOO_FEW_SEEN or ALL_OFFERED
     record_duel(alice, pair.token, pair.left.pk, pair.right.pk, winner_id=pair.left.pk)
     duel_ranking(alice, anime.pk)[0]             # (work, strength, wins, losses)
 """
@@ -48,6 +49,12 @@ class Pair:
     left: Work
     right: Work
     token: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Answer:
+    duel: Duel
+    recorded: bool  # False: the offer had been answered before, and ``duel`` is that answer
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,32 @@ def next_pair(user, category_id: int | None = None) -> Pair | None:
     return Pair(left, right, uuid.uuid4())
 
 
+TOO_FEW_SEEN = "too_few_seen"
+ALL_OFFERED = "all_offered"
+
+
+def why_no_pair(user, category_id: int | None = None) -> str:
+    """Why :func:`next_pair` found nothing: :data:`TOO_FEW_SEEN` (fewer than two works of
+    the category rated as seen) or :data:`ALL_OFFERED` (every pair of them was offered, and
+    answered or skipped: rating more works gives new pairs)."""
+    return TOO_FEW_SEEN if len(_seen(user, category_id)) < 2 else ALL_OFFERED
+
+
 def record_duel(user, token: uuid.UUID, left_id: int, right_id: int,
                 winner_id: int | None) -> Duel:  # fmt: skip
+    """The row of :func:`answer_duel`, for callers that need not know whether it is new."""
+    return answer_duel(user, token, left_id, right_id, winner_id).duel
+
+
+def answer_duel(user, token: uuid.UUID, left_id: int, right_id: int,
+                winner_id: int | None) -> Answer:  # fmt: skip
     """Record the answer to the pair offered as ``token``: ``winner_id`` (one of the two)
     preferred, or a skip when None. Idempotent per offer: posting the same offer again
-    returns the first answer, whatever it says. Both works must be rated as seen."""
+    records nothing and returns the first answer, whatever it says, with ``recorded``
+    False (a client can say "already recorded"). Both works must be rated as seen."""
     existing = Duel.objects.filter(user=user, token=token).first()
     if existing is not None:
-        return existing
+        return Answer(existing, recorded=False)
     if left_id == right_id:
         raise DuelError(_("A duel needs two different works."))
     if winner_id is not None and winner_id not in (left_id, right_id):
@@ -136,8 +161,8 @@ def record_duel(user, token: uuid.UUID, left_id: int, right_id: int,
         found = Duel.objects.filter(user=user, token=token).first()
         if found is None:
             raise
-        return found
-    return duel
+        return Answer(found, recorded=False)
+    return Answer(duel, recorded=True)
 
 
 def _strengths(pairs: list[tuple[int, int]]) -> tuple[list[int], np.ndarray]:

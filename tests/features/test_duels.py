@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from mangaki.models import Duel, Rating
 from mangaki.services.duels import (
     DuelError,
+    answer_duel,
     duel_ranking,
     duel_values,
     next_pair,
@@ -63,6 +64,24 @@ def test_the_same_offer_posted_twice_is_one_answer(alice, seen):
     assert Duel.objects.filter(user=alice).count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
         Duel.objects.create(user=alice, token=token, winner=seen["B"], loser=seen["A"])
+
+
+def test_an_offer_answered_meanwhile_is_not_recorded_and_says_so(alice, seen, monkeypatch):
+    """Another request saves the same offer between this one's lookup and its insert."""
+    token = uuid.uuid4()
+    atomic = transaction.atomic
+
+    def the_other_request_first(*args, **kwargs):  # just before this one's insert
+        monkeypatch.setattr(transaction, "atomic", atomic)
+        Duel.objects.create(user=alice, token=token, winner=seen["B"], loser=seen["A"])
+        return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(transaction, "atomic", the_other_request_first)
+    answer = answer_duel(alice, token, seen["A"].pk, seen["B"].pk, seen["A"].pk)
+    assert not answer.recorded and answer.duel.winner_id == seen["B"].pk
+    assert Duel.objects.filter(user=alice).count() == 1
+    fresh = answer_duel(alice, uuid.uuid4(), seen["A"].pk, seen["B"].pk, None)
+    assert fresh.recorded and fresh.duel.skipped
 
 
 def test_answers_about_unseen_or_foreign_works_are_refused(alice, seen):
