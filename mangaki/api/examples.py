@@ -97,3 +97,66 @@ TASTE = OpenApiExample(
     },
     response_only=True,
 )
+
+_OFFER = "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"  # noqa: S105 (an example, no secret)
+_CARD = {"id": 42, "title": "Cowboy Bebop", "year": 1998, "type": "tv", "poster": None}
+
+DUEL_PAIR = OpenApiExample(
+    "A pair",
+    value={
+        "category": "anime",
+        "pair": {"token": _OFFER, "left": _CARD, "right": {**_CARD, "id": 43, "title": "Trigun"}},
+        "reason": None,
+    },
+    response_only=True,
+)
+
+NO_DUEL_PAIR = OpenApiExample(
+    "Nothing to compare",
+    value={"category": "manga", "pair": None, "reason": "too_few_seen"},
+    response_only=True,
+)
+
+DUEL_ANSWER = OpenApiExample(
+    "Prefer the left work",
+    value={"token": _OFFER, "left": 42, "right": 43, "winner": 42},
+    request_only=True,
+)
+
+DUEL_SKIP = OpenApiExample(
+    "Can't decide",
+    value={"token": _OFFER, "left": 42, "right": 43, "winner": None},
+    request_only=True,
+)
+
+DUEL_RECORDED = OpenApiExample(
+    "Recorded",
+    value={
+        "token": _OFFER,
+        "recorded": True,
+        "winner": 42,
+        "works": [42, 43],
+        "date": "2026-01-05T20:14:03.512000Z",
+    },
+    response_only=True,
+    status_codes=["201"],
+)
+
+DUEL_RANKING = OpenApiExample(
+    "Your ranking",
+    value={
+        "count": 2,
+        "next": None,
+        "previous": None,
+        "results": [
+            {"work": _CARD, "strength": 0.405, "wins": 1, "losses": 0},
+            {
+                "work": {**_CARD, "id": 43, "title": "Trigun"},
+                "strength": -0.405,
+                "wins": 0,
+                "losses": 1,
+            },
+        ],
+    },
+    response_only=True,
+)

@@ -6,6 +6,9 @@ Counting goes through :mod:`mangaki.security.limiter` (atomic on Redis; DRF's ow
 throttle reads and rewrites a history without a lock, so parallel requests all got
 through), and the address is the client's as trusted proxies report it, not whatever
 ``X-Forwarded-For`` a client writes (:mod:`mangaki.security.addresses`).
+
+An endpoint that does what a page does may also count against that page's limit
+(``settings.RATE_LIMITS``), so the API is not a way around it: :class:`DeckThrottle`.
 """
 
 from rest_framework import throttling
@@ -48,3 +51,30 @@ class PersonRateThrottle(_LimiterThrottle):
 
     def ident(self, request) -> str | None:
         return str(request.user.pk) if request.user.is_authenticated else None
+
+
+class PageLimitThrottle(throttling.BaseThrottle):
+    """Writes count against the page limit ``name``, in the same bucket as the page's
+    (same name, same requester), so page and API together stay under it."""
+
+    name = ""
+    methods = ("POST",)
+
+    def allow_request(self, request, view) -> bool:
+        if request.method not in self.methods:
+            return True
+        # Imported here: the pages' limits answer in the API's error format, so importing
+        # them while DRF loads this module (a default throttle) would be circular.
+        from mangaki.security import pages
+
+        self.decision = pages.check(request, self.name)
+        return self.decision.allowed
+
+    def wait(self) -> float | None:
+        return self.decision.retry_after
+
+
+class DeckThrottle(PageLimitThrottle):
+    """Duel answers: the duel page's ``deck`` limit."""
+
+    name = "deck"

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mangaki.api.catalog import DECK_SLOTS, RANKINGS
 from mangaki.api.errors import not_found
-from mangaki.api.views import decks, groups, me, ratings, users, works
+from mangaki.api.views import decks, duels, groups, me, ratings, users, works
 
 
 class WorkIdConverter:
@@ -49,6 +49,8 @@ urlpatterns = [
     path("me/recommendations", me.MyRecommendations.as_view(), name="my-recommendations"),
     path("me/profile", me.MyProfile.as_view(), name="my-profile"),
     path("me/taste", me.MyTaste.as_view(), name="my-taste"),
+    path("me/duels/<slug:category>", duels.MyDuel.as_view(), name="my-duel"),
+    path("me/duels/<slug:category>/ranking", duels.MyDuelRanking.as_view(), name="my-duel-ranking"),
     path("users/<username:username>", users.PublicProfile.as_view(), name="user"),
     path("groups/recommendations", groups.GroupRecommendations.as_view(), name="group-recs"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

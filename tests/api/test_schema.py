@@ -30,6 +30,8 @@ def test_the_schema_documents_every_endpoint_with_examples_and_errors(api):
         "/api/v1/me/profile",
         "/api/v1/me/taste",
         "/api/v1/users/{username}",
+        "/api/v1/me/duels/{category}",
+        "/api/v1/me/duels/{category}/ranking",
     } <= set(schema["paths"])
     put = schema["paths"]["/api/v1/me/ratings/{work_id}"]["put"]
     assert put["requestBody"]["content"]["application/json"]["examples"]
@@ -37,6 +39,9 @@ def test_the_schema_documents_every_endpoint_with_examples_and_errors(api):
         "/Error"
     )
     assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
+    duel = schema["paths"]["/api/v1/me/duels/{category}"]["post"]
+    assert {"200", "201", "400", "404", "429"} <= set(duel["responses"])
+    assert duel["requestBody"]["content"]["application/json"]["examples"]
 
 
 def test_swagger_ui_is_served_from_our_own_static_files(api):
@@ -65,6 +70,9 @@ def api_schema(db, settings, alice, catalogue, django_capture_on_commit_callback
     request_finished.disconnect(close_old_connections)
     loaded = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
     loaded.auth_header = client._credentials["HTTP_AUTHORIZATION"]
+    # A NUL character in any query value is refused with 400 before DRF sees the request
+    # (docs/api.md, "Errors"); the schema's strings do not say so, so none is generated.
+    loaded.config.generation.update(allow_x00=False)
     yield loaded
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
@@ -84,9 +92,12 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_the_api_honours_its_schema(case, api_schema):
     """No 5xx and no response that contradicts the schema, signed in by token."""
     excluded = []
-    if case.operation.path == "/api/v1/me/ratings/bulk":
+    if case.operation.path == "/api/v1/me/ratings/bulk" or (
+        case.operation.path == "/api/v1/me/duels/{category}" and case.method.upper() == "POST"
+    ):
         # Unknown work ids are schema-valid but rejected with 400 and the items named (all
-        # or nothing); schemathesis expects 2xx/404/409 for schema-valid bodies.
+        # or nothing; for a duel, also works not rated as seen or not of the category);
+        # schemathesis expects 2xx/404/409 for schema-valid bodies.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(
         headers={"Authorization": api_schema.auth_header}, excluded_checks=excluded
