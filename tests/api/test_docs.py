@@ -30,7 +30,7 @@ def test_the_doc_has_curl_and_python_examples():
 def doc_env(live_server):
     user = UserFactory(username="reader")
     WorkFactory(pk=42, title="Cowboy Bebop", nb_ratings=10)
-    WorkFactory(title="Trigun", nb_ratings=5)
+    WorkFactory(pk=43, title="Trigun", nb_ratings=5)
     WorkFactory(title="Monster", category=category("manga"))
     _token, key = ApiToken.objects.issue(user, "docs")
     return {**os.environ, "MANGAKI_URL": live_server.url, "MANGAKI_TOKEN": key}
@@ -38,7 +38,7 @@ def doc_env(live_server):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_curl_examples_run(doc_env):
-    from mangaki.models import Rating
+    from mangaki.models import Duel, Rating
 
     for script in examples("sh"):
         done = subprocess.run(
@@ -52,6 +52,8 @@ def test_the_curl_examples_run(doc_env):
         assert done.returncode == 0, done.stdout + done.stderr
         assert '"error"' not in done.stdout
     assert Rating.objects.get(user__username="reader", work_id=42).choice == "favorite"
+    duel = Duel.objects.get(user__username="reader")  # posted twice: recorded once
+    assert (duel.winner_id, duel.loser_id, duel.skipped) == (42, 43, False)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
