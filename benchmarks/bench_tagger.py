@@ -5,8 +5,8 @@ Prints, from one process on this machine:
    ``tag_works`` runs) against the bare backbone forward pass on the same posters, in the same
    run, their ratio, and memory;
 2. faces against the labels made by eye (data/poster_faces.csv): recall on posters with a clear
-   face, count tags, hair and eye colour accuracy, for the full search and the proposals, on
-   the held-out half (odd MAL ids) and the tuning half;
+   face, count tags, hair and eye colour accuracy of the task path, on the held-out half (odd
+   MAL ids) and the tuning half;
 3. genres from the tag head: 5-fold cross-validation grouped by MAL id, per-genre precision and
    recall, tags per poster against the truth, for F1 and precision thresholds.
 
@@ -31,11 +31,10 @@ from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
 from tagger.vision.backbone import EfficientNetLite0
-from tagger.vision.faces import analyse_faces
+from tagger.vision.faces import FaceAnalysis
 from tagger.vision.head import TagHead
 from tagger.vision.metrics import precision_recall_f1, roc_auc
 from tagger.vision.preprocess import load_poster, to_model_input
-from tagger.vision.proposals import default_proposals
 
 DEFAULT_POSTERS = data_path("posters")
 
@@ -72,21 +71,6 @@ def memory_mb() -> tuple[float, float]:
     return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
 
 
-def helpers_mb() -> float:
-    """Resident memory of this process's children (the face helpers), MB."""
-    total = 0.0
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        children = (task / "children").read_text().split()
-        for child in children:
-            try:
-                for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) / 1024
-            except OSError:
-                continue
-    return total
-
-
 def bare_backbone(inputs: np.ndarray, batch_size: int, threads: int) -> float:
     """Posters/s of the backbone forward alone (inputs already decoded and resized)."""
     backbone = EfficientNetLite0(batch_size=batch_size, num_threads=threads)
@@ -98,7 +82,7 @@ def bare_backbone(inputs: np.ndarray, batch_size: int, threads: int) -> float:
 
 def task_path(sources: list[bytes], head: TagHead | None, faces: bool) -> float:
     """Posters/s of analyse_batch on poster bytes, as tag_works calls it."""
-    analyse_batch(sources[:2], head, faces=faces)  # warm up (weights, helpers)
+    analyse_batch(sources[:2], head, faces=faces)  # warm up (weights)
     tick = time.perf_counter()
     results = analyse_batch(sources, head, faces=faces)
     seconds = time.perf_counter() - tick
@@ -121,43 +105,38 @@ def speed(paths: list[Path], head: TagHead | None) -> None:
     with_faces = task_path(sources, head, faces=True)
     current, peak = memory_mb()
     print(
-        f"task path with faces (analyse_batch, {threads} thread budget, "
-        f"{runtime.face_processes()} face helper processes): {with_faces:.1f} posters/s; "
+        f"task path with faces (analyse_batch, {threads} thread budget, torch on "
+        f"{runtime.torch_threads()}): {with_faces:.1f} posters/s; "
         f"time ratio to the fastest bare backbone: {fastest / with_faces:.2f}x"
     )
-    print(
-        f"memory: this process {current:.0f} MB now, {peak:.0f} MB peak; "
-        f"face helpers {helpers_mb():.0f} MB"
-    )
+    print(f"memory: this process {current:.0f} MB now, {peak:.0f} MB peak")
     without = task_path(sources, head, faces=False)
     print(f"task path without faces: {without:.1f} posters/s; {load()}")
 
 
 def faces_quality(posters: Path) -> None:
     labels = read_labels()
-    images = {x.mal_id: load_poster(posters / "images" / f"{x.mal_id}.jpg") for x in labels}
+    sources = [(posters / "images" / f"{x.mal_id}.jpg").read_bytes() for x in labels]
     print(f"\n== faces against {len(labels)} posters labelled by eye; {load()}")
-    backbone = EfficientNetLite0(num_threads=1)
-    proposals = default_proposals()
-    masks = {}
-    for mal_id, image in images.items():
-        _, maps = backbone.embed_with_maps(to_model_input(image)[None])
-        masks[mal_id] = proposals.mask(maps[0], image.size) if proposals is not None else None
-    for name, mask_of in (("proposals (shipped)", masks.get), ("full search", lambda _: None)):
-        tick = time.process_time()
-        found = {m: analyse_faces(image, mask=mask_of(m)) for m, image in images.items()}
-        cpu = (time.process_time() - tick) / len(images) * 1000
-        for half in ("held-out", "tuning"):
-            part = [x for x in labels if x.held_out == (half == "held-out")]
-            f = evaluate(found, part)
-            print(
-                f"[{name}, {half} {len(part)}] {cpu:.0f} ms CPU/poster; clear-face recall "
-                f"{f['clear_recall']:.2f}, face recall {f['face_recall']:.2f}, count tag "
-                f"{f['count_accuracy']:.2f}, false face {f['false_face']:.2f}; hair "
-                f"{f['hair_accuracy']:.2f} of {f['hair_stored']:.0f} stored "
-                f"(coverage {f['hair_coverage']:.2f}), eyes {f['eyes_accuracy']:.2f} of "
-                f"{f['eyes_stored']:.0f} (coverage {f['eyes_coverage']:.2f})"
-            )
+    analyse_batch(sources[:2])  # warm up (weights)
+    tick = time.process_time()
+    results = analyse_batch(sources)
+    cpu = (time.process_time() - tick) / len(sources) * 1000
+    found = {}
+    for label, result in zip(labels, results, strict=True):
+        assert isinstance(result, PosterAnalysis)
+        found[label.mal_id] = FaceAnalysis(faces=result.faces, tags=result.face_tags)
+    for half in ("held-out", "tuning"):
+        part = [x for x in labels if x.held_out == (half == "held-out")]
+        f = evaluate(found, part)
+        print(
+            f"[{half} {len(part)}] task path {cpu:.0f} ms CPU/poster; clear-face recall "
+            f"{f['clear_recall']:.2f}, face recall {f['face_recall']:.2f}, count tag "
+            f"{f['count_accuracy']:.2f}, false face {f['false_face']:.2f}; hair "
+            f"{f['hair_accuracy']:.2f} of {f['hair_stored']:.0f} stored "
+            f"(coverage {f['hair_coverage']:.2f}), eyes {f['eyes_accuracy']:.2f} of "
+            f"{f['eyes_stored']:.0f} (coverage {f['eyes_coverage']:.2f})"
+        )
 
 
 def genres(paths: list[Path], groups: list[str], genre_rows: list[list[str]], folds: int) -> None:

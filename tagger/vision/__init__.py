@@ -16,7 +16,8 @@ from tagger.vision.errors import (
     TruncatedPosterError,
     UnreadablePosterError,
 )
-from tagger.vision.faces import Face, FaceAnalysis, analyse_faces, detect_faces
+from tagger.vision.face_detector import FaceDetector, default_detector
+from tagger.vision.faces import Face, FaceAnalysis, analyse_faces
 from tagger.vision.head import TagHead, evaluate
 from tagger.vision.preprocess import load_poster, preprocess, to_model_input
 
@@ -27,6 +28,7 @@ __all__ = [
     "EmptyPosterError",
     "Face",
     "FaceAnalysis",
+    "FaceDetector",
     "NotAnImageError",
     "PosterAnalysis",
     "PosterError",
@@ -37,7 +39,7 @@ __all__ = [
     "analyse_batch",
     "analyse_faces",
     "default_backbone",
-    "detect_faces",
+    "default_detector",
     "evaluate",
     "load_poster",
     "preprocess",

@@ -5,28 +5,24 @@ result; nothing here knows about Django.
 
 How a batch runs (measured choices, see docs/tagger.md): each poster is decoded and goes
 through the backbone on its own (one image at a time costs less CPU per poster than batches of
-32 on one thread); the same forward pass gives the stride-8 map from which the face proposals
-pick the regions animeface searches. With a thread budget above one
-(:mod:`tagger.vision.runtime`), face detection runs in helper processes while the next posters
-go through the backbone.
+32 on one thread); the same forward pass gives the feature maps the face detector reads, so
+faces cost a fraction of a millisecond more, and their colours are measured on the poster.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from tagger.vision import pool
 from tagger.vision.backbone import Backbone, default_backbone
 from tagger.vision.errors import AnalysisFailedError, PosterError
-from tagger.vision.faces import Face, FaceAnalysis, analyse_faces
+from tagger.vision.face_detector import FaceDetector, default_detector
+from tagger.vision.faces import Face, analyse_faces
 from tagger.vision.head import TagHead
 from tagger.vision.preprocess import PosterSource, load_poster, to_model_input
-from tagger.vision.proposals import default_proposals
 
 logger = logging.getLogger(__name__)
 
@@ -86,26 +82,12 @@ def analyse_batch(
     ['NotAnImageError', 'PosterAnalysis']
     """
     backbone = backbone if backbone is not None else default_backbone()
-    with_maps = hasattr(backbone, "embed_with_maps")
-    proposals = default_proposals() if faces and with_maps else None
-    helpers = pool.face_pool() if faces else None
+    detector = default_detector() if faces else None
+    # Faces are read off EfficientNet-Lite0's maps of the padded poster: another backbone (or
+    # a cropped input) gets them from a second forward pass through the default one.
+    one_pass = hasattr(backbone, "embed_with_maps") and fit == "pad"
+    mapper: Any = backbone if one_pass else default_backbone()
     results: list[PosterAnalysis | PosterError | AnalysisFailedError | None] = [None] * len(images)
-    waiting: dict[int, Future] = {}  # index -> future of its faces, while helpers work
-    kept: dict[int, tuple] = {}
-
-    def faces_of(index: int, image, feature_map) -> None:
-        mask = None
-        if proposals is not None and feature_map is not None:
-            mask = proposals.mask(feature_map, image.size, backbone.input_size)
-        if helpers is not None:
-            waiting[index] = helpers.submit(image, mask)
-            kept[index] = (image, mask)
-            return
-        try:
-            _set_faces(results[index], analyse_faces(image, mask=mask))
-        except Exception as error:
-            results[index] = _failed(index, "face detection", error)
-
     decoded = []  # (index, image, model input)
     for index, source in enumerate(images):
         try:
@@ -116,9 +98,8 @@ def analyse_batch(
             results[index] = error
         except Exception as error:
             results[index] = _failed(index, "reading the image", error)
-    if with_maps:
-        # Our backbone: one poster at a time, its faces searched (by the helpers) while the
-        # next one goes through the network.
+    if one_pass:
+        # Our backbone: one poster at a time (cheapest per poster), maps from the same pass.
         for index, image, model_input in decoded:
             try:
                 embeddings, maps = backbone.embed_with_maps(model_input[None])  # type: ignore[attr-defined]
@@ -126,8 +107,9 @@ def analyse_batch(
                 results[index] = _failed(index, "the image network", error)
                 continue
             results[index] = _analysis(embeddings[0], backbone, image)
-            if faces:
-                faces_of(index, image, maps[0])
+            if detector is not None:
+                _search_faces(results, index, detector, image, maps, mapper.input_size)
+        decoded = []
     elif decoded:
         # Another backbone: one forward pass for the batch; if it fails, one poster at a time
         # finds the poster that breaks it.
@@ -135,26 +117,22 @@ def analyse_batch(
             embeddings = backbone.embed(np.stack([x for _, _, x in decoded]))
         except Exception:
             embeddings = None
-        for row, (index, image, model_input) in enumerate(decoded):
+    for row, (index, image, model_input) in enumerate(decoded):
+        try:
+            vector = (
+                embeddings[row] if embeddings is not None else backbone.embed(model_input[None])[0]
+            )
+        except Exception as error:
+            results[index] = _failed(index, "the image network", error)
+            continue
+        results[index] = _analysis(vector, backbone, image)
+        if detector is not None:
             try:
-                vector = (
-                    embeddings[row]
-                    if embeddings is not None
-                    else backbone.embed(model_input[None])[0]
-                )
+                maps = mapper.embed_with_maps(to_model_input(image, mapper.input_size)[None])[1]
             except Exception as error:
                 results[index] = _failed(index, "the image network", error)
                 continue
-            results[index] = _analysis(vector, backbone, image)
-            if faces:
-                faces_of(index, image, None)
-    for index, outcome in pool.collect(waiting, kept).items():
-        analysis = results[index]
-        assert isinstance(analysis, PosterAnalysis)
-        if isinstance(outcome, BaseException):
-            results[index] = _failed(index, "face detection", outcome)
-        else:
-            _set_faces(analysis, outcome)
+            _search_faces(results, index, detector, image, maps, mapper.input_size)
     analysed = [r for r in results if isinstance(r, PosterAnalysis)]
     if head is not None and analysed:
         probabilities = head.predict_proba(np.stack([a.embedding for a in analysed]))
@@ -175,8 +153,17 @@ def _analysis(embedding, backbone: Backbone, image) -> PosterAnalysis:
     )
 
 
-def _set_faces(analysis, found: FaceAnalysis) -> None:
-    analysis.face_tags, analysis.faces = found.tags, found.faces
+def _search_faces(results: list, index: int, detector: FaceDetector, image, maps, input_size: int):
+    """Faces of poster ``index`` from its maps, set on its analysis (or its slot fails)."""
+    try:
+        found = detector.detect({side: m[0] for side, m in maps.items()}, image.size, input_size)
+        faces = analyse_faces(
+            image, [Face(box, p, eye_boxes=detector.eye_boxes(box)) for box, p in found]
+        )
+    except Exception as error:
+        results[index] = _failed(index, "face detection", error)
+        return
+    results[index].face_tags, results[index].faces = faces.tags, faces.faces
 
 
 def tag_image(

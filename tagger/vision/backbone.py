@@ -21,8 +21,8 @@ from tagger.vision.preprocess import INPUT_SIZE
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "efficientnet-lite0"
-# Channels of EfficientNet-Lite0's last stride-8 block (the face proposals' input).
-MAP_CHANNELS = 40
+# Channels of EfficientNet-Lite0's last block at strides 8, 16 and 32: the face detector's input.
+MAP_STRIDES = {8: 40, 16: 112, 32: 320}
 
 
 @runtime_checkable
@@ -107,11 +107,12 @@ class EfficientNetLite0:
         """
         return self.embed_with_maps(batch)[0]
 
-    def embed_with_maps(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Embeddings and the stride-8 feature maps of the same forward pass.
+    def embed_with_maps(self, batch: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Embeddings and the feature maps of the same forward pass.
 
-        The maps, (n, 40, 28, 28) for 224-pixel inputs, are what the face proposals read
-        (:mod:`tagger.vision.proposals`): they come for free with the embedding.
+        The maps, ``{28: (n, 40, 28, 28), 14: (n, 112, 14, 14), 7: (n, 320, 7, 7)}`` for
+        224-pixel inputs (the last block at strides 8, 16 and 32), are what the face detector
+        reads (:mod:`tagger.vision.face_detector`): they come for free with the embedding.
         """
         import torch
 
@@ -119,41 +120,47 @@ class EfficientNetLite0:
         expected = (3, self.input_size, self.input_size)
         if batch.ndim != 4 or batch.shape[1:] != expected:
             raise ValueError(f"expected a batch of shape (n, {expected}), got {batch.shape}")
-        side = self.input_size // 8
+        sides = {self.input_size // stride: channels for stride, channels in MAP_STRIDES.items()}
         if len(batch) == 0:
             return (
                 np.zeros((0, self.dim), dtype=np.float32),
-                np.zeros((0, MAP_CHANNELS, side, side), dtype=np.float32),
+                {s: np.zeros((0, c, s, s), dtype=np.float32) for s, c in sides.items()},
             )
         if self.num_threads is not None:
             torch.set_num_threads(self.num_threads)
         else:
             runtime.apply_to_torch()
         model = self.model
-        chunks, maps = [], []
+        chunks: list[np.ndarray] = []
+        maps: dict[int, list[np.ndarray]] = {side: [] for side in sides}
         with torch.inference_mode():
             for start in range(0, len(batch), self.batch_size):
                 inputs = torch.from_numpy(batch[start : start + self.batch_size]).contiguous(
                     memory_format=torch.channels_last
                 )
-                features, stride8 = _forward(model, inputs, side)
+                features, kept = _forward(model, inputs, set(sides))
                 chunks.append(features.mean(dim=(2, 3)).numpy())
-                maps.append(stride8.contiguous().numpy())
+                for side, tensor in kept.items():
+                    maps[side].append(tensor.contiguous().numpy())
         return (
             np.concatenate(chunks).astype(np.float32, copy=False),
-            np.concatenate(maps).astype(np.float32, copy=False),
+            {
+                side: np.concatenate(parts).astype(np.float32, copy=False)
+                for side, parts in maps.items()
+            },
         )
 
 
-def _forward(model, inputs, side: int):
-    """EfficientNet's ``extract_features`` that also keeps the last stride-8 block output."""
+def _forward(model, inputs, sides: set[int]):
+    """EfficientNet's ``extract_features`` that also keeps the last block output at each of
+    the map ``sides``."""
     x = model._swish(model._bn0(model._conv_stem(inputs)))
-    stride8 = None
+    kept = {}
     for block in model._blocks:
         x = block(x)  # inference: no drop-connect
-        if x.shape[-1] == side:
-            stride8 = x
-    return model._swish(model._bn1(model._conv_head(x))), stride8
+        if x.shape[-1] in sides:
+            kept[x.shape[-1]] = x
+    return model._swish(model._bn1(model._conv_head(x))), kept
 
 
 def _fold_batchnorm(conv, bn) -> None:

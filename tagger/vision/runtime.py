@@ -2,11 +2,11 @@
 processes that tag at the same time.
 
 Two worker processes each running torch on two threads, on a two-core machine, measured 0.9
-posters/s each (threads waiting for each other); one thread each gave 40-57/s each. So a process
-gets ``cores // concurrency`` threads (at least one): the Celery worker calls :func:`configure`
-with its ``--concurrency`` before its processes start, the commands with 1. torch always runs on
-one thread (:func:`torch_threads`); with a budget above one, face detection (animeface holds
-the GIL) runs in that many helper processes beside it; with one, everything runs inline.
+posters/s each (threads waiting for each other); one thread each gave 40-57/s each. A process
+alone on an idle machine runs one poster at a time 1.5-1.8x faster on two threads than on one
+(69-70 against 38-46 posters/s). So a process gets ``cores // concurrency`` threads (at least
+one) for torch: the Celery worker calls :func:`configure` with its ``--concurrency`` before its
+processes start, the commands with 1.
 
 ``TAGGER_THREADS`` in the environment overrides the computed number.
 
@@ -68,14 +68,8 @@ def threads() -> int:
 
 
 def torch_threads() -> int:
-    """Threads for torch's forward pass: one.
-
-    Measured on our 2-core machine: one image at a time on one thread ran 27-39 posters/s
-    while another process was busy, two threads 2.8-3.0/s (334 ms of CPU per poster: the
-    threads spin waiting for each other); on an idle machine one thread (67/s) also beat two
-    threads in batches of 32 (38-57/s). The budget's other threads go to face detection.
-    """
-    return 1
+    """Threads for torch's forward pass: the budget."""
+    return threads()
 
 
 def apply_to_torch() -> None:
@@ -85,9 +79,3 @@ def apply_to_torch() -> None:
     wanted = torch_threads()
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
-
-
-def face_processes() -> int:
-    """Helper processes for face detection: the thread budget when above one, else none."""
-    budget = threads()
-    return budget if budget >= 2 else 0

@@ -71,30 +71,21 @@ def test_tag_image_on_a_real_poster_with_the_real_backbone(backbone, posters_dir
     analysis = tag_image(posters_dir / "images" / "120.jpg", backbone=backbone)
     assert analysis.embedding.shape == (1280,) and analysis.embedding.dtype == np.float32
     assert analysis.backbone == "efficientnet-lite0"
-    assert dict(analysis.face_tags)["group"] > 0.9  # mean likelihood of the faces found
+    assert dict(analysis.face_tags)["group"] > 0.5  # mean likelihood of the faces found
     assert analysis.predicted_tags == []  # no head given
     assert analysis.tags["group"] == dict(analysis.face_tags)["group"]
 
 
-@pytest.mark.slow
-def test_face_helper_processes_give_the_same_tags_as_inline(backbone, real_poster_paths):
-    from tagger.vision import runtime
-
+def test_another_backbone_gets_the_same_faces_from_the_default_one(backbone, real_poster_paths):
     posters = real_poster_paths[:6]
-    before = runtime._threads
-    try:
-        runtime.configure(threads=1)
-        inline = analyse_batch(posters, backbone=backbone)
-        runtime.configure(threads=2)  # two helper processes search the faces
-        helped = analyse_batch(posters, backbone=backbone)
-    finally:
-        runtime._threads = before
-    assert [a.face_tags for a in helped] == [a.face_tags for a in inline]
-    assert [len(a.faces) for a in inline] != [0] * len(posters)
+    ours = analyse_batch(posters, backbone=backbone)
+    other = analyse_batch(posters, backbone=MeanColourBackbone())
+    assert [a.face_tags for a in other] == [a.face_tags for a in ours]
+    assert [len(a.faces) for a in ours] != [0] * len(posters)
+    assert other[0].embedding.shape == (3,)  # its own embedding, the default's faces
 
 
 def test_an_unexpected_error_in_one_poster_fails_only_that_poster(poster_paths, monkeypatch):
-    import tagger.vision.analysis as analysis
     from tagger.vision.errors import AnalysisFailedError
 
     class BreaksOnRed(MeanColourBackbone):
@@ -109,7 +100,6 @@ def test_an_unexpected_error_in_one_poster_fails_only_that_poster(poster_paths, 
 
     red = io.BytesIO()
     Image.new("RGB", (200, 300), (255, 0, 0)).save(red, "PNG")
-    monkeypatch.setattr(analysis.pool, "face_pool", lambda: None)
     results = analyse_batch(
         [poster_paths[0], red.getvalue(), poster_paths[1]], backbone=BreaksOnRed(), faces=False
     )
