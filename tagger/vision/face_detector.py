@@ -25,11 +25,12 @@ from __future__ import annotations
 import functools
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tagger.vision.npz import save_npz
 
 FORMAT_VERSION = 1
 KIND = "mangaki.tagger.FaceDetector"
@@ -281,15 +282,7 @@ class FaceDetector:
             **{f"scale{s}": self.scale_[s] for s in MAP_CHANNELS},
             **{f"param:{name}": value for name, value in self.params_.items()},
         }
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, **arrays)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_PATH) -> FaceDetector:

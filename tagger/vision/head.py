@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from tagger.vision.metrics import (
     rate_thresholds,
     roc_auc,
 )
+from tagger.vision.npz import save_npz
 
 logger = logging.getLogger(__name__)
 
@@ -280,16 +280,7 @@ class TagHead:
             "validation_f1": self.validation_f1_,
             "tag_frequency": self.tag_frequency_,
         }
-        # Write beside the target then rename, so a worker never loads a half-written file.
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez_compressed(stream, **arrays)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike, backbone: str | None = None) -> TagHead:

@@ -10,10 +10,10 @@ import tagger.vision.analysis as analysis
 _real_analyse_faces = analysis.analyse_faces
 
 
-def _dies_on_the_marked_poster(image, **kwargs):
+def _dies_on_the_marked_poster(image, *args, **kwargs):
     if image.size == (333, 333):
         os.kill(os.getpid(), signal.SIGKILL)
-    return _real_analyse_faces(image, **kwargs)
+    return _real_analyse_faces(image, *args, **kwargs)
 
 
 analysis.analyse_faces = _dies_on_the_marked_poster
