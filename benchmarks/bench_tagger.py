@@ -98,6 +98,7 @@ def speed(paths: list[Path], head: TagHead | None) -> None:
     bare = {
         (32, threads): bare_backbone(inputs, 32, threads),
         (1, 1): bare_backbone(inputs, 1, 1),
+        (1, threads): bare_backbone(inputs, 1, threads),
     }
     for (batch, count), rate in bare.items():
         print(f"bare backbone forward, batches of {batch}, {count} thread(s): {rate:.1f} posters/s")

@@ -2,7 +2,7 @@
 
 Used by benchmarks.bench_tagger and the face tests. Split: posters with an even MAL id were used
 to tune the colour naming (the tuning half), posters with an odd MAL id only to report figures
-(the held-out half); the face proposals were fitted on none of them.
+(the held-out half); the face detector was fitted on none of them.
 """
 
 from __future__ import annotations

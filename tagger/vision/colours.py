@@ -1,4 +1,4 @@
-"""Naming the RGB colours animeface measures (hair, eyes) with Danbooru-style words.
+"""Naming the RGB colours measured on a poster (hair, eyes) with Danbooru-style words.
 
 A colour is compared in CIE Lab (where distances roughly follow what people see) with a few
 prototype colours per name; a softmax over the nearest-prototype distances gives how sure the

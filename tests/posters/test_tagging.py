@@ -109,7 +109,7 @@ def test_tagging_twice_replaces_the_poster_tags(
     )
     again = dict(rows)
     assert len(rows) == len(again), "poster tags were added twice instead of replaced"
-    # The embedding and the face count are exact; animeface's colour estimates wobble a little.
+    # The embedding and the face count are exact.
     assert bytes(Work.objects.get(pk=work.pk).poster_embedding) == embedding
     assert again["group"] == first["group"]
 

@@ -147,7 +147,7 @@ def drawn_face(hair, iris):
 
 
 def test_hair_and_iris_colours_are_measured_on_the_pixels():
-    # animeface's own eye colour averages white, lashes and iris: blue irises came out black.
+    # Averaging the whole eye box (white, lashes, iris) made blue irises black.
     pixels, face = drawn_face(hair=(245, 225, 140), iris=(60, 100, 200))
     assert ColourNamer(HAIR_PROTOTYPES).name(measure_hair(pixels, face))[0] == "blonde hair"
     assert ColourNamer(EYE_PROTOTYPES).name(measure_eyes(pixels, face))[0] == "blue eyes"
