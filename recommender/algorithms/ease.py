@@ -38,7 +38,7 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.algorithms._ease_solve import add_rows, solve_ease, sparsify_rows
+from recommender.algorithms._ease_solve import add_rows, gram_matrix, solve_ease, sparsify_rows
 from recommender.algorithms.base import (
     RatingMatrix,
     Recommender,
@@ -169,7 +169,7 @@ class EASE(Recommender):
             self.reg_ = self._choose_reg(weights, values, dtype)
         else:
             self.reg_ = float(self.reg)
-        coef = solve_ease(self._gram(weights, dtype), self.reg_)
+        coef = solve_ease(self._gram(weights, dtype), self.reg_, overwrite=True)
         self.coef_ = coef if self.max_neighbours is None else sparsify_rows(
             coef, self.max_neighbours)  # fmt: skip
         self.interactions_ = self.weight_matrix(ratings, recent=True)
@@ -177,7 +177,7 @@ class EASE(Recommender):
 
     @staticmethod
     def _gram(weights: sp.csr_matrix, dtype) -> np.ndarray:
-        return np.asarray((weights.T @ weights).toarray(), dtype=dtype)
+        return gram_matrix(weights, dtype)
 
     def _choose_reg(self, weights: sp.csr_matrix, values, dtype) -> float:
         """The candidate with the best held-out recall@20 (see the module docstring)."""

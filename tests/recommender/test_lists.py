@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from recommender.algorithms._ease_solve import gram_matrix, sparsify_rows
 from recommender.algorithms.base import RatingMatrix
 from recommender.algorithms.ease import EASE, recency_factors, solve_ease
 from recommender.algorithms.persistence import load_model, save_model
@@ -46,6 +47,42 @@ def test_ease_closed_form_matches_the_constrained_least_squares_solution():
         x = weights[:, others]
         expected = np.linalg.solve(x.T @ x + 2.0 * np.eye(5), x.T @ weights[:, j])
         assert np.allclose(coef[others, j], expected, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_in_place_solve_gives_the_same_weights_in_the_same_order(dtype):
+    # 1,100 works: several bands of the symmetrisation, the last one partial.
+    rng = np.random.default_rng(1)
+    weights = (rng.random((3000, 1100)) < 0.05).astype(dtype)
+    gram = weights.T @ weights
+    before = gram.copy()
+    copied = solve_ease(gram, 3.0)
+    np.testing.assert_array_equal(gram, before)  # left as it was
+    in_place = solve_ease(gram, 3.0, overwrite=True)
+    np.testing.assert_array_equal(in_place, copied)
+    assert in_place.flags["C_CONTIGUOUS"] and np.shares_memory(in_place, gram)
+    # B = -P / diag(P) column-wise, zero diagonal, P the inverse of the regularised Gram.
+    precision = np.linalg.inv(before.astype(np.float64) + 3.0 * np.eye(1100))
+    expected = -precision / np.diag(precision)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    assert np.allclose(copied, expected, atol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+def test_the_gram_matrix_is_built_band_by_band_without_changing_it():
+    rng = np.random.default_rng(3)
+    weights = sp.random(500, 2300, density=0.02, format="csr", random_state=rng)
+    expected = (weights.T @ weights).toarray()
+    np.testing.assert_allclose(gram_matrix(weights, np.float64), expected, rtol=1e-12)
+    assert gram_matrix(weights, np.float32).dtype == np.float32
+
+
+def test_sparsified_rows_keep_their_largest_weights_across_bands():
+    rng = np.random.default_rng(2)
+    coef = rng.normal(size=(2500, 40))
+    kept = sparsify_rows(coef, 5).toarray()
+    assert ((kept != 0).sum(axis=1) == 5).all()
+    fifth = -np.sort(-np.abs(coef), axis=1)[:, 4]
+    assert (np.abs(kept).min(axis=1, where=kept != 0, initial=np.inf) == fifth).all()
 
 
 @pytest.mark.parametrize("model", [EASE(random_state=0), Ranker(random_state=0)])
