@@ -309,7 +309,11 @@ class Ranker(Recommender):
         self.gate_, self.content_reg_, self.like_weight_, self.popularity_weight_ = self._learn_mix(
             part, valid, pick, rating_model, design, rng
         )
-        self.pick_ = self._new_pick(seeds[2], reg=pick.reg_).fit(ratings)
+        pick_reg = pick.reg_
+        # The validation models are done with: freed before the final ones are fitted (at
+        # 20,000 works the pick model alone holds a 1.6 GB works x works matrix).
+        del pick, rating_model, part, valid
+        self.pick_ = self._new_pick(seeds[2], reg=pick_reg).fit(ratings)
         self.rating_model_ = self._fit_rating_model(
             seeds[3], has_features, ratings, item_features, names
         )
@@ -350,16 +354,22 @@ class Ranker(Recommender):
             lists = top_n(scores, 20, exclude=seen)
             return float(np.nan_to_num(np.nanmean(recall_ndcg(lists, target)[0]), nan=0.0))
 
-        contents = {}
+        # Only the best content scores are kept (each is a users x works matrix).
+        by_reg: dict[float, float] = {}
+        content, content_reg = None, None
         for reg in CONTENT_REG_GRID:
             mapping = self._content_map(design, well_known, reg)
-            contents[reg] = (picks[:, well_known] @ mapping.T) @ design.T
-        by_reg = {reg: recall(content, only=little) for reg, content in contents.items()}
-        content_reg = max(by_reg, key=lambda r: (by_reg[r], -abs(np.log10(r))))
+            candidate = (picks[:, well_known] @ mapping.T) @ design.T
+            by_reg[reg] = recall(candidate, only=little)
+            key = (by_reg[reg], -abs(np.log10(reg)))
+            if content_reg is None or key > (by_reg[content_reg], -abs(np.log10(content_reg))):
+                content, content_reg = candidate, reg
+            del candidate
+        assert content_reg is not None  # the grid is not empty
 
         def mixed(gate):
             share = counts / (counts + gate)
-            return share * picks + (1 - share) * contents[content_reg]
+            return share * picks + (1 - share) * content
 
         # The works held out whole taught the content part; the list itself is judged
         # on the others, as a random split of a live site's ratings would be.
