@@ -98,6 +98,12 @@ def analyse_batch(
             results[index] = error
         except Exception as error:
             results[index] = _failed(index, "reading the image", error)
+
+    def done(index: int, image, embedding, maps) -> None:
+        results[index] = _analysis(embedding, backbone, image)
+        if detector is not None and maps is not None:
+            _search_faces(results, index, detector, image, maps, mapper.input_size)
+
     if one_pass:
         # Our backbone: one poster at a time (cheapest per poster), maps from the same pass.
         for index, image, model_input in decoded:
@@ -106,33 +112,29 @@ def analyse_batch(
             except Exception as error:
                 results[index] = _failed(index, "the image network", error)
                 continue
-            results[index] = _analysis(embeddings[0], backbone, image)
-            if detector is not None:
-                _search_faces(results, index, detector, image, maps, mapper.input_size)
-        decoded = []
-    elif decoded:
-        # Another backbone: one forward pass for the batch; if it fails, one poster at a time
-        # finds the poster that breaks it.
-        try:
-            embeddings = backbone.embed(np.stack([x for _, _, x in decoded]))
-        except Exception:
-            embeddings = None
+            done(index, image, embeddings[0], maps)
+        return _tagged(results, head)
+    # Another backbone: one forward pass for the batch; if it fails, one poster at a time finds
+    # the poster that breaks it. Faces come from a pass through the default backbone.
+    try:
+        batch = backbone.embed(np.stack([x for _, _, x in decoded])) if decoded else None
+    except Exception:
+        batch = None
     for row, (index, image, model_input) in enumerate(decoded):
         try:
-            vector = (
-                embeddings[row] if embeddings is not None else backbone.embed(model_input[None])[0]
-            )
+            vector = batch[row] if batch is not None else backbone.embed(model_input[None])[0]
+            maps = None
+            if detector is not None:
+                maps = mapper.embed_with_maps(to_model_input(image, mapper.input_size)[None])[1]
         except Exception as error:
             results[index] = _failed(index, "the image network", error)
             continue
-        results[index] = _analysis(vector, backbone, image)
-        if detector is not None:
-            try:
-                maps = mapper.embed_with_maps(to_model_input(image, mapper.input_size)[None])[1]
-            except Exception as error:
-                results[index] = _failed(index, "the image network", error)
-                continue
-            _search_faces(results, index, detector, image, maps, mapper.input_size)
+        done(index, image, vector, maps)
+    return _tagged(results, head)
+
+
+def _tagged(results: list, head: TagHead | None) -> list:
+    """The results, each analysis with the head's tags and probabilities when a head is given."""
     analysed = [r for r in results if isinstance(r, PosterAnalysis)]
     if head is not None and analysed:
         probabilities = head.predict_proba(np.stack([a.embedding for a in analysed]))
@@ -142,7 +144,7 @@ def analyse_batch(
             analysis.tag_probabilities = {
                 name: round(float(p), 4) for name, p in zip(names, row, strict=True)
             }
-    return results  # type: ignore[return-value]  # every slot was filled above
+    return results  # every slot was filled above
 
 
 def _analysis(embedding, backbone: Backbone, image) -> PosterAnalysis:
