@@ -354,18 +354,18 @@ class Ranker(Recommender):
             lists = top_n(scores, 20, exclude=seen)
             return float(np.nan_to_num(np.nanmean(recall_ndcg(lists, target)[0]), nan=0.0))
 
-        # Only the best content scores are kept (each is a users x works matrix).
+        # Only the best content scores are kept (each is a users x works matrix); ties go to
+        # the ridge nearest 1.
         by_reg: dict[float, float] = {}
-        content, content_reg = None, None
+        best_key, content, content_reg = None, None, CONTENT_REG_GRID[0]
         for reg in CONTENT_REG_GRID:
             mapping = self._content_map(design, well_known, reg)
             candidate = (picks[:, well_known] @ mapping.T) @ design.T
             by_reg[reg] = recall(candidate, only=little)
             key = (by_reg[reg], -abs(np.log10(reg)))
-            if content_reg is None or key > (by_reg[content_reg], -abs(np.log10(content_reg))):
-                content, content_reg = candidate, reg
+            if best_key is None or key > best_key:
+                best_key, content, content_reg = key, candidate, reg
             del candidate
-        assert content_reg is not None  # the grid is not empty
 
         def mixed(gate):
             share = counts / (counts + gate)
