@@ -54,11 +54,16 @@ from recommender.algorithms.base import (
     validation_split,
 )
 from recommender.algorithms.ease import EASE
+from recommender.algorithms.list_shaping import (
+    diversify,
+    explore_positions,
+    interleave,
+    rating_model_scores,
+    standardise,
+)
+from recommender.algorithms.ranker_views import RankerViews
 from recommender.algorithms.recommending import (
-    Recommendations,
     features_and_names,
-    held_out_recall,
-    is_user_index,
 )
 from recommender.algorithms.topn import recall_ndcg, top_n
 
@@ -90,59 +95,7 @@ class RankerState:
         return np.asarray(getattr(self.rating, "values", self.row.data), dtype=np.float64)
 
 
-def standardise(scores: np.ndarray) -> np.ndarray:
-    """Each row minus its mean, over its standard deviation (constant rows become 0).
-
-    Example::
-
-        >>> standardise(np.array([[1.0, 3.0], [2.0, 2.0]])).tolist()
-        [[-1.0, 1.0], [0.0, 0.0]]
-    """
-    scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
-    centred = scores - scores.mean(axis=1, keepdims=True)
-    spread = centred.std(axis=1, keepdims=True)
-    return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 1e-12)
-
-
-def diversify(order, groups, max_per_group: int, n: int) -> np.ndarray:
-    """The first ``n`` of ``order`` keeping at most ``max_per_group`` items of each group;
-    items of a full group move after the others (kept if nothing else remains).
-
-    Example::
-
-        >>> diversify([0, 1, 2, 3], np.array([7, 7, 7, 8]), 2, 3).tolist()
-        [0, 1, 3]
-    """
-    order = np.asarray(order, dtype=np.int64)
-    if groups is None or max_per_group is None or len(order) == 0:
-        return order[:n]
-    labels = np.asarray(groups)[order]
-    _, inverse = np.unique(labels, return_inverse=True)
-    # Position of each item within its group, in list order.
-    seen = np.zeros(inverse.max() + 1, dtype=np.int64)
-    rank_in_group = np.empty(len(order), dtype=np.int64)
-    for position, group in enumerate(inverse):  # one pass over a short list
-        rank_in_group[position] = seen[group]
-        seen[group] += 1
-    allowed = rank_in_group < max_per_group
-    return np.concatenate([order[allowed], order[~allowed]])[:n]
-
-
-def explore_positions(n: int, every: int) -> list[int]:
-    """Where exploration places go in a list of ``n``: the last of every ``every`` places
-    (and the list's last place when it is shorter).
-
-    Example::
-
-        >>> explore_positions(24, 20), explore_positions(12, 20), explore_positions(20, 0)
-        ([19, 23], [11], [])
-    """
-    if every <= 0 or n <= 1:
-        return []
-    return sorted({min(k * every, n) - 1 for k in range(1, -(-n // every) + 1)})
-
-
-class Ranker(Recommender):
+class Ranker(RankerViews):
     """Ranks a catalogue for a person by pick x like, with a content part for new works.
 
     ``rating_model`` is an unfitted template (default: BALSE when item features are given,
@@ -478,7 +431,7 @@ class Ranker(Recommender):
         floor = -np.partition(-scores, depth - 1, axis=1)[:, depth - 1]
         lists = np.full((scores.shape[0], n), -1, dtype=np.int64)
         for row in range(scores.shape[0]):  # merges two short lists per person
-            lists[row] = _interleave(main[row], extra[row], scores[row], places, n, floor[row])
+            lists[row] = interleave(main[row], extra[row], scores[row], places, n, floor[row])
         return lists
 
     def fold_in(self, items, values, times=None, item_features=None) -> RankerState:
@@ -560,144 +513,5 @@ class Ranker(Recommender):
         ``(works, parts)``, ``parts[i, j]`` for ``works[i]`` and ``items[j]``."""
         return self.pick_.contributions_many(state.row, items)
 
-    # -- what the rating model knows, for explanations and maps ----------------------------
 
-    def tag_matrix(self) -> sp.csr_matrix:
-        """The items x tags matrix the model was fitted with (empty without tags)."""
-        check_fitted(self, "design_")
-        return sp.csr_matrix(self.design_[:, : int(self.n_tags_)], dtype=np.float64)
-
-    def embedding_width(self) -> int:
-        """The width of the poster embeddings the model takes (0: it uses none)."""
-        check_fitted(self, "embedding_mean_")
-        return int(len(self.embedding_mean_))
-
-    def _factor_model(self):
-        model = self.rating_model_
-        return model.als_ if hasattr(model, "als_") else model
-
-    def item_vectors(self) -> np.ndarray | None:
-        """The rating model's item factors (taste space), None if it has none."""
-        check_fitted(self, "pick_")
-        return getattr(self._factor_model(), "item_factors_", None)
-
-    def user_vector(self, state: RankerState) -> np.ndarray | None:
-        """A folded-in person's vector in the same space as :meth:`item_vectors`."""
-        rating = state.rating
-        if hasattr(self.rating_model_, "als_"):
-            rating = rating[0]
-        return None if self.item_vectors() is None else np.asarray(rating[0])
-
-    def tag_weights(self, state: RankerState) -> np.ndarray | None:
-        """A folded-in person's weight for each tag (the rating model's per-user LASSO),
-        None when the rating model has no tags."""
-        if hasattr(self.rating_model_, "lasso_"):
-            return np.asarray(state.rating[1][0])
-        if hasattr(self.rating_model_, "coef_") and hasattr(self.rating_model_, "intercept_"):
-            return np.asarray(state.rating[0])
-        return None
-
-    # -- what every model offers (see recommending.py) ----------------------------------
-
-    def _n_items(self) -> int:
-        check_fitted(self, "pick_")
-        return len(self.item_counts_)
-
-    def _rated(self, user) -> tuple[np.ndarray, np.ndarray]:
-        if is_user_index(user):
-            return self.pick_._rated(user)
-        return user.items, user.values
-
-    def _user_scores(self, user, items: np.ndarray) -> np.ndarray:
-        if is_user_index(user):
-            return self.score_users([int(user)])[0][items]
-        return self.score_folded(user)[items]
-
-    def recommend(
-        self, user, n: int = 10, exclude_seen: bool = True, items=None
-    ) -> Recommendations:
-        """The ``n`` best works for ``user`` (a training user's index or :meth:`fold_in`'s
-        state) through :meth:`rank_folded`, exploration places included: ``(items,
-        scores)`` with ranking scores (comparable within one person)."""
-        candidates = self._candidates(items)
-        if exclude_seen:
-            candidates = candidates[~np.isin(candidates, self._rated(user)[0])]
-        if len(candidates) == 0 or int(n) <= 0:
-            return Recommendations(np.zeros(0, np.int64), np.zeros(0))
-        if is_user_index(user):
-            scores, state = self.score_users([int(user)])[0], None
-        else:
-            scores, state = self.score_folded(user), user
-        order, chosen, _ = self.rank_folded(state, n=int(n), candidates=candidates, scores=scores)
-        return Recommendations(order, chosen)
-
-    def _item_vectors(self) -> np.ndarray | None:
-        return self.item_vectors()
-
-    def _tag_weights(self, user) -> np.ndarray | None:
-        if not int(self.n_tags_):
-            return None
-        if is_user_index(user):
-            return self.rating_model_._tag_weights(user)
-        return self.tag_weights(user)
-
-    def _tag_rows(self) -> sp.csr_matrix | None:
-        return self.tag_matrix() if int(self.n_tags_) else None
-
-    def _because(self, user, item: int, k: int) -> list[tuple[int, float]]:
-        """The person's works that raise ``item``'s pick score most."""
-        return self.pick_._because(user.row if not is_user_index(user) else user, item, k)
-
-    def score(self, X, y=None) -> float:
-        """Recall@20 of the held-out ratings in ``X`` at or above their median (higher is
-        better): what ``GridSearchCV`` maximises for the list model."""
-        check_fitted(self, "pick_")
-        return held_out_recall(self, X, self.pick_.interactions_, y=y)
-
-
-def _interleave(main, extra, scores, places, n: int, floor: float) -> np.ndarray:
-    """``main`` (best first) with, at each of ``places``, the best remaining ``extra``
-    entry when its score reaches ``floor``; ``extra`` also fills the list when ``main``
-    runs out.
-
-    Example::
-
-        >>> _interleave([0, 1, 2], [5], np.array([3.0, 2.0, 1.0, 0, 0, 0.5]), [2], 3, 0.4)
-        array([0, 1, 5])
-    """
-    main = [int(m) for m in main if m >= 0]
-    extra = [int(e) for e in extra if e >= 0]
-    out = np.full(n, -1, dtype=np.int64)
-    for position in range(n):
-        if main and extra and position in places:
-            use_extra = scores[extra[0]] >= floor
-        else:
-            use_extra = not main
-        source = extra if use_extra else main
-        if source:
-            out[position] = source.pop(0)
-    return out
-
-
-def rating_model_scores(model, users, n_items: int) -> np.ndarray:
-    """Predicted ratings of ``users`` for every item (dense): the model's own whole-row
-    ``predict_users`` when it has one, else ``predict`` over pairs in chunks."""
-    users = np.asarray(users, dtype=np.int64)
-    if hasattr(model, "predict_users"):
-        scores = np.asarray(model.predict_users(users), dtype=np.float64)
-        if scores.shape[1] >= n_items:
-            return scores[:, :n_items]
-        padded = np.zeros((len(users), n_items))
-        padded[:, : scores.shape[1]] = scores
-        return padded
-    out = np.empty((len(users), n_items))
-    step = max(1, 2_000_000 // max(n_items, 1))
-    items = np.arange(n_items)
-    for start in range(0, len(users), step):
-        chunk = users[start : start + step]
-        pairs_u = np.repeat(chunk, n_items)
-        pairs_i = np.tile(items, len(chunk))
-        out[start : start + len(chunk)] = np.asarray(
-            model.predict(pairs_u, pairs_i), dtype=np.float64
-        ).reshape(len(chunk), n_items)
-    return out
+__all__ = ["Ranker", "RankerState", "diversify", "explore_positions", "rating_model_scores"]
