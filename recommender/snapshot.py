@@ -111,6 +111,14 @@ def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return numbers[:, 0], numbers[:, 1], _VALUES[numbers[:, 2]], rows[:, 3]
 
 
+def _canonical_order(users, items, values, dates, n_items: int):
+    """The ratings sorted by (user, work): the database returns them in whatever order its
+    scan (a parallel one on PostgreSQL) produced, and the held-out splits and the
+    fingerprint follow the order, so the same ratings must always come in the same one."""
+    order = np.argsort(users.astype(np.int64) * max(n_items, 1) + items, kind="stable")
+    return tuple(column[order] for column in (users, items, values, dates))
+
+
 def tag_matrix(rows, cols, weights, shape: tuple[int, int]) -> sp.csr_matrix:
     """Works x tags weights; the same tag from two sources (metadata and poster) counts
     once, at its strongest.
@@ -162,6 +170,9 @@ def take_snapshot() -> Snapshot:
     users, works_rated, values, dates = _rating_arrays()
     user_ids, user_index = np.unique(users, return_inverse=True)
     item_index = np.searchsorted(work_ids, works_rated)
+    user_index, item_index, values, dates = _canonical_order(
+        user_index, item_index, values, dates, len(work_ids)
+    )
     matrix = RatingMatrix.from_triples(
         user_index, item_index, values, n_users=len(user_ids), n_items=len(work_ids), times=dates
     )

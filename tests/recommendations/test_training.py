@@ -50,6 +50,24 @@ def test_snapshot_reads_every_range_of_rating_ids_on_postgresql(alice, bob, monk
 
 
 @pytest.mark.django_db
+def test_snapshot_order_does_not_depend_on_the_order_ratings_were_stored(alice, bob):
+    works = [WorkFactory() for _ in range(4)]
+    pairs = [(bob, works[2], "like"), (alice, works[3], "favorite"), (bob, works[0], "dislike")]
+    pairs += [(alice, works[1], "neutral"), (alice, works[0], "like")]
+    for user, work, choice in pairs:
+        RatingFactory(user=user, work=work, choice=choice)
+    first = take_snapshot()
+    Rating.objects.all().delete()
+    for user, work, choice in reversed(pairs):  # new ids, in the opposite order
+        RatingFactory(user=user, work=work, choice=choice)
+    second = take_snapshot()
+    keys = list(zip(second.ratings.users.tolist(), second.ratings.items.tolist(), strict=True))
+    assert keys == sorted(keys)
+    assert second.fingerprint() == first.fingerprint()
+    assert second.ratings.values.tolist() == first.ratings.values.tolist()
+
+
+@pytest.mark.django_db
 def test_snapshot_tag_matrix_keeps_the_strongest_source():
     work, other = WorkFactory(), WorkFactory()
     TaggedWorkFactory(work=work, tag__name="space", source="metadata", weight=1.0)
