@@ -418,7 +418,7 @@ def training_run(args) -> tuple[object, float | None]:
 
 def measure(args) -> dict:
     from mangaki.models import Work
-    from recommender import registry
+    from recommender import model_files, registry
 
     load = [os.getloadavg()[0]]
     snap = _child("snapshot", args)
@@ -427,7 +427,7 @@ def measure(args) -> dict:
     run, train_peak = training_run(args)
     print(f"training {run.version} ({run.status}): {run.durations}", flush=True)
     model = Path(run.model_path)
-    size = model.stat().st_size + registry.index_path(model).stat().st_size
+    size = model.stat().st_size + model_files.index_path(model).stat().st_size
     if not run.is_active:
         registry.switch_to(run.version, by=TRIGGER, force=True)
     registry.forget_loaded()

@@ -281,7 +281,7 @@ def share_local_files() -> dict[str, int]:
     from django.core.files.storage import default_storage
 
     from mangaki.models import Work
-    from recommender import registry
+    from recommender import model_files
     from recommender.models import TrainingRun
     from tagger import heads
 
@@ -306,8 +306,8 @@ def share_local_files() -> dict[str, int]:
     for recorded in TrainingRun.objects.exclude(model_path="").values_list("model_path", flat=True):
         local = Path(recorded)
         if not local.is_file():  # recorded on another host or before MODEL_DIR moved
-            local = registry.model_dir() / local.name
-        for path in (local, registry.index_path(local)):
+            local = model_files.model_dir() / local.name
+        for path in (local, model_files.index_path(local)):
             share(storage, f"recommender/{path.name}", path)
     pointer = heads.heads_dir() / "ACTIVE"
     if pointer.is_file() and not storage.exists("tag_heads/ACTIVE"):

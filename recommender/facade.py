@@ -32,7 +32,8 @@ from recommender.algorithms.explain import explain_tags_many, user_taste
 from recommender.algorithms.neighbours import cosine_neighbours
 from recommender.algorithms.ranker import Ranker, RankerState
 from recommender.layout import MapLayout
-from recommender.registry import Bundle, active_bundle
+from recommender.model_files import Bundle
+from recommender.registry import active_bundle
 from recommender.snapshot import tag_matrix
 
 logger = logging.getLogger(__name__)

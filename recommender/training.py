@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mangaki.models import Work
-from recommender import registry
+from recommender import model_files, registry
 from recommender.models import RunStatus, TrainingRun
 from recommender.snapshot import Snapshot, take_snapshot
 
@@ -268,9 +268,9 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
             report(0.9, "save model files")
             nsfw = dict(Work.objects.filter(nsfw=True).values_list("pk", "nsfw"))
             work_nsfw = np.array([w in nsfw for w in snapshot.work_ids.tolist()], dtype=bool)
-            path = registry.save_bundle(run.version, model, snapshot, work_nsfw, layout)
+            path = model_files.save_bundle(run.version, model, snapshot, work_nsfw, layout)
             run.model_path = str(path)
-            run.model_sha256, run.index_sha256 = registry.checksums(path)
+            run.model_sha256, run.index_sha256 = model_files.checksums(path)
             durations["total"] = time.perf_counter() - started
             run.durations = {k: round(v, 3) for k, v in durations.items()}
             run.progress, run.progress_message = 1.0, "done"

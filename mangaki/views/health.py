@@ -16,8 +16,9 @@ from django.views.decorators.cache import never_cache
 
 from mangaki.cache import redis_status
 from mangaki.tasks.heartbeat import last_heartbeats
+from recommender.model_files import ModelFileError
 from recommender.models import TrainingRun
-from recommender.registry import ModelFileError, active_bundle
+from recommender.registry import active_bundle
 
 
 @never_cache

@@ -20,7 +20,7 @@ from django.urls import clear_url_caches
 from mangaki import storage as shared
 from mangaki.models import StoredChunk, StoredFile
 from mangaki.storage import ChecksumMismatch, DatabaseStorage
-from recommender import registry
+from recommender import model_files, registry
 from recommender.training import train
 from tests.recommendations.conftest import FAST
 
@@ -113,13 +113,13 @@ def test_a_model_trained_on_one_host_is_fetched_and_checked_by_another(
     local = web_dir / "recommender" / f"{run.version}.npz"
     assert bundle is not None and bundle.version == run.version
     assert shared.sha256_of(local) == run.model_sha256
-    assert shared.sha256_of(registry.index_path(local)) == run.index_sha256
+    assert shared.sha256_of(model_files.index_path(local)) == run.index_sha256
     assert not list((web_dir / "recommender").glob("*.partial"))
 
     # A damaged local copy is replaced from the shared one before loading.
     local.write_bytes(b"half a model")
     registry.forget_loaded()
-    assert registry.load_bundle(run).version == run.version
+    assert model_files.load_bundle(run).version == run.version
     assert shared.sha256_of(local) == run.model_sha256
 
 
@@ -130,8 +130,8 @@ def test_a_damaged_shared_copy_is_never_served(rated_catalogue, database_files, 
         data=b"not a model"
     )
     database_files.MODEL_DIR = tmp_path / "web-models"
-    with pytest.raises(registry.ModelFileError, match="missing|damaged"):
-        registry.load_bundle(run)
+    with pytest.raises(model_files.ModelFileError, match="missing|damaged"):
+        model_files.load_bundle(run)
     assert not (tmp_path / "web-models" / "recommender" / f"{run.version}.npz").exists()
 
 
@@ -143,8 +143,8 @@ def test_a_host_that_cannot_write_its_copy_reports_the_model_missing(
     database_files.MODEL_DIR = tmp_path / "web-models"
     # Something else sits where the copy must go: the rename fails with an OSError.
     (tmp_path / "web-models" / "recommender" / f"{run.version}.npz").mkdir(parents=True)
-    with pytest.raises(registry.ModelFileError, match="missing"):
-        registry.load_bundle(run)
+    with pytest.raises(model_files.ModelFileError, match="missing"):
+        model_files.load_bundle(run)
 
 
 def test_a_rollback_on_a_host_without_the_files_fetches_them(

@@ -17,7 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 
-from recommender import registry
+from recommender import model_files, registry
 from recommender.training import train
 from tests.mangaki.conftest import ROOT
 from tests.recommendations.conftest import FAST
@@ -132,8 +132,8 @@ def test_a_damaged_object_in_the_bucket_is_never_served(rated_catalogue, s3_file
     client.put_object(Bucket=BUCKET, Key=f"models/recommender/{run.version}.npz", Body=b"rot")
     settings.MODEL_DIR = tmp_path / "web-models"
     registry.forget_loaded()
-    with pytest.raises(registry.ModelFileError, match="missing|damaged"):
-        registry.load_bundle(run)
+    with pytest.raises(model_files.ModelFileError, match="missing|damaged"):
+        model_files.load_bundle(run)
     assert not (tmp_path / "web-models" / "recommender" / f"{run.version}.npz").exists()
 
 

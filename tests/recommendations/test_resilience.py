@@ -19,7 +19,7 @@ from mangaki.cache import ResilientRedisCache
 from mangaki.models import DirtyWork, Rating, Work
 from mangaki.services.ratings import rate_work
 from mangaki.tasks import counters as counter_tasks
-from recommender import registry
+from recommender import model_files, registry
 from recommender.models import RunStatus, TrainingRun
 from recommender.tasks import train_model
 from recommender.training import start_run, train
@@ -136,7 +136,7 @@ def test_a_damaged_active_model_gives_way_to_the_last_good_one(demo_site, staff_
     # Neither a rollback to it nor a re-activation is possible.
     with pytest.raises(CommandError, match="damaged"):
         call_command("rollback_model", "--model", second.version)
-    with pytest.raises(registry.ModelFileError):
+    with pytest.raises(model_files.ModelFileError):
         registry.activate(second, "by hand")
     assert TrainingRun.objects.get(is_active=True) == first
 

@@ -12,7 +12,7 @@ from mangaki.choices import PREDICTION_LABELS
 from mangaki.models import Work
 from mangaki.services import tastemap
 from mangaki.services.tastemap import taste_map
-from recommender import registry
+from recommender import model_files, registry
 from recommender.facade import forget_served_models, served_model
 from recommender.layout import compute_layout, knn_overlap, region_labels
 from recommender.serving import recommend_lists
@@ -178,12 +178,12 @@ def test_the_map_can_be_read_as_a_list_of_named_regions(client, alice, trained):
 
 @pytest.mark.django_db
 def test_a_model_without_a_layout_still_serves_and_the_page_says_why(client, alice, trained):
-    path = registry.index_path(trained.model_path)
+    path = model_files.index_path(trained.model_path)
     with np.load(path, allow_pickle=False) as index:
         arrays = {k: index[k] for k in index.files if not k.startswith("layout_")}
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
-    trained.model_sha256, trained.index_sha256 = registry.checksums(trained.model_path)
+    trained.model_sha256, trained.index_sha256 = model_files.checksums(trained.model_path)
     trained.save()
     registry.forget_loaded()
     forget_served_models()
