@@ -94,12 +94,12 @@ def save_bundle(version: str, model, snapshot, work_nsfw: np.ndarray, layout=Non
             **(layout.arrays() if layout is not None else {}),
         )
     # Other hosts fetch the files from the shared storage (none with FILE_STORAGE=local).
-    shared.publish(path, _shared_name(path))
-    shared.publish(index_path(path), _shared_name(index_path(path)))
+    shared.publish(path, shared_name(path))
+    shared.publish(index_path(path), shared_name(index_path(path)))
     return path
 
 
-def _shared_name(path: Path) -> str:
+def shared_name(path: Path) -> str:
     return f"recommender/{Path(path).name}"
 
 
@@ -113,8 +113,8 @@ def local_model_path(run: TrainingRun) -> Path | None:
     if shared.model_storage() is None:
         return path
     path = model_dir() / path.name
-    shared.ensure_local(path, _shared_name(path), run.model_sha256)
-    shared.ensure_local(index_path(path), _shared_name(index_path(path)), run.index_sha256)
+    shared.ensure_local(path, shared_name(path), run.model_sha256)
+    shared.ensure_local(index_path(path), shared_name(index_path(path)), run.index_sha256)
     return path
 
 

@@ -21,6 +21,7 @@ from mangaki.heap import freeze_long_lived
 from mangaki.memo import VersionedMemo
 from recommender.model_files import Bundle, ModelFileError, index_path, load_bundle, verify_files
 from recommender.models import ModelEvent, RunStatus, TrainingRun
+from recommender.pruning import tidy_local_copies
 
 logger = logging.getLogger(__name__)
 ACTIVE_KEY = "recommender:active-version"
@@ -95,7 +96,17 @@ def active_bundle() -> Bundle | None:
         _failed_loads.discard(version)
         _loaded.put(version, bundle)  # keeps one model in memory per process
         freeze_long_lived()  # warm now: keep the model out of later collections
+        _tidy_local_copies(version)
     return bundle
+
+
+def _tidy_local_copies(loaded: str) -> None:
+    """A host that loads a new model deletes its copies of versions pruned since (a web
+    host never trains, so nothing else would); a failure only leaves the files there."""
+    try:
+        tidy_local_copies(loaded)
+    except OSError as error:
+        logger.error("Could not delete this host's copies of pruned models: %s", error)
 
 
 def forget_loaded() -> None:

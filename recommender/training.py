@@ -20,6 +20,7 @@ from django.utils import timezone
 from mangaki.models import Work
 from recommender import model_files, registry
 from recommender.models import RunStatus, TrainingRun
+from recommender.pruning import prune_models
 from recommender.snapshot import Snapshot, take_snapshot
 
 logger = logging.getLogger(__name__)
@@ -288,7 +289,17 @@ def run_training(run: TrainingRun, progress: Progress | None = None) -> Training
         )
         raise
     run.refresh_from_db()
+    _prune_old_versions()
     return run
+
+
+def _prune_old_versions() -> None:
+    """Old versions' files go after each training (MODEL_KEEP); a failure to delete them
+    is logged and never fails the training that just finished."""
+    try:
+        prune_models()
+    except Exception:
+        logger.exception("Pruning old model versions failed")
 
 
 def train(

@@ -164,6 +164,9 @@ LOGGING = {
 # --- Mangaki --------------------------------------------------------------------------
 # Where trained model files are kept (the recommender's registry).
 MODEL_DIR = Path(env_str("MODEL_DIR") or VAR_DIR / "models")
+# Model versions whose files are kept after each training (recommender/pruning.py): the
+# newest this many, plus the active one and the one a rollback would pick.
+MODEL_KEEP = env_int("MODEL_KEEP", 5, minimum=1)
 # Nightly backups (mangaki/services/backup.py): where, and how many are kept.
 BACKUP_DIR = Path(env_str("BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7, minimum=1)
