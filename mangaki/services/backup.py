@@ -159,6 +159,11 @@ def restore(folder: Path) -> None:
              str(folder / "database.dump")],
             env,
         )  # fmt: skip
+        # pg_restore leaves the tables without planner statistics: until autovacuum gets
+        # to them, a member's ratings (one index lookup) were read by a parallel scan, 0.1 ms
+        # -> 50 ms at 30M ratings.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     else:
         connection.close()
         shutil.copyfile(folder / "database.sqlite3", settings.DATABASES["default"]["NAME"])
