@@ -191,6 +191,7 @@ def build_ratings(n_users: int, n_ratings: int, seed: int) -> None:
 
 def build(args) -> None:
     from django.core.management import call_command
+    from django.db import connection
 
     from benchmarks.bench_serving import ensure_database
     from mangaki.models import Work
@@ -211,3 +212,9 @@ def build(args) -> None:
         t = time.perf_counter()
         recompute_all()  # the rankings read the works' counters
         print(f"build: counters in {time.perf_counter() - t:.1f} s", flush=True)
+    # A bulk load leaves no planner statistics: without them PostgreSQL reads one member's
+    # ratings with a parallel scan (50 ms instead of 0.1 ms at 30M ratings).
+    t = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"build: analyze in {time.perf_counter() - t:.1f} s", flush=True)
