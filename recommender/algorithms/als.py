@@ -30,6 +30,7 @@ from recommender.algorithms.base import (
     check_fitted,
     check_random_state,
     fit_inputs,
+    in_chunks,
     row_chunks,
 )
 from recommender.algorithms.recommending import Folded
@@ -148,6 +149,9 @@ class ALS(Recommender):
         """Score (user, item) pairs; unknown indices fall back to global mean + known bias."""
         check_fitted(self, "user_factors_")
         users, items = as_pairs(users, items)
+        return in_chunks(self._predict_pairs, users, items)
+
+    def _predict_pairs(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         known_u = (users >= 0) & (users < len(self.user_bias_))
         known_i = (items >= 0) & (items < len(self.item_bias_))
         u_rows = np.zeros((len(users), self.user_factors_.shape[1] + 1), self.user_factors_.dtype)

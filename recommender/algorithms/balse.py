@@ -130,6 +130,9 @@ class BALSE(Recommender):
             lasso.predict(valid.users, valid.items), valid.values,
         )  # fmt: skip
         logger.info("BALSE gate: beta=%.4g gamma=%.4g", self.beta_, self.gamma_)
+        # The split and its models go before the final fits: at tens of millions of
+        # ratings they are gigabytes, and the final fits need as much again.
+        del als, lasso, counts, train, valid
 
         self.als_ = _clone(self.als, ALS, seed).fit(ratings, item_features)
         self.lasso_ = _clone(self.lasso, Lasso, seed).fit(ratings, item_features, names)

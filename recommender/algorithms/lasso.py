@@ -44,6 +44,7 @@ from recommender.algorithms.base import (
     as_pairs,
     check_fitted,
     fit_inputs,
+    in_chunks,
     row_chunks,
 )
 from recommender.algorithms.baseline import fit_biases
@@ -89,6 +90,26 @@ def tag_prior(item_bias, counts, tags, reg_item: float, reg_tags: float) -> np.n
     gram[np.diag_indices_from(gram)] += reg_tags
     rhs = np.asarray(x.T @ (weight * item_bias[rated])).ravel()
     return np.linalg.lstsq(gram, rhs, rcond=None)[0]
+
+
+def tag_scores(tags: sp.csr_matrix, coef: np.ndarray, users, items: np.ndarray) -> np.ndarray:
+    """``tags[i] . coef[u]`` for each pair (``coef`` users x tags, ``users`` its rows), or
+    ``tags[i] . coef`` with one row of weights for all; pairs are scored in chunks (one
+    dense row of weights per pair costs n_tags x 8 bytes).
+
+    Example::
+
+        >>> tags = sp.csr_matrix(np.array([[1.0, 0.0], [0.5, 1.0]]))
+        >>> tag_scores(tags, np.array([[2.0, 3.0]]), np.array([0, 0]), np.array([0, 1]))
+        array([2., 4.])
+    """
+    if coef.ndim == 1:
+        return np.asarray(tags[items] @ coef, dtype=np.float64).ravel()
+
+    def chunk(rows, columns):
+        return np.asarray(tags[columns].multiply(coef[rows]).sum(axis=1)).ravel()
+
+    return in_chunks(chunk, np.asarray(users), np.asarray(items))
 
 
 class Lasso(Recommender):
@@ -218,9 +239,7 @@ class Lasso(Recommender):
         errors = {}
         for multiplier in self.alpha_grid:
             coef, intercept, offset, _, _ = self._solve(kept, tags, multiplier * spread)
-            rows = tags[items]
-            guess = offset[items] + intercept[users]
-            guess += np.asarray(rows.multiply(coef[users]).sum(axis=1)).ravel()
+            guess = offset[items] + intercept[users] + tag_scores(tags, coef, users, items)
             errors[multiplier * spread] = float(np.mean((np.clip(guess, low, high)
                                                          - ratings.values[held]) ** 2))  # fmt: skip
         # The strongest penalty within 0.5% of the best: near-ties are noise, and a
@@ -237,14 +256,15 @@ class Lasso(Recommender):
         out[known] = self.item_offset_[items[known]]
         return out
 
-    def _scores(self, coef, intercept, items, tags) -> np.ndarray:
+    def _scores(self, coef, intercept, items, tags, users=None) -> np.ndarray:
+        """Offset + intercept + tag part of each item; ``coef`` is one row of tag weights
+        for every item, or a users x tags array whose rows ``users`` gives per item."""
         # Items without a tag row (unknown) score their offset and the intercept alone.
         known = (items >= 0) & (items < tags.shape[0])
         out = np.array(intercept, dtype=np.float64, copy=True) + self._offsets(items)
         if known.any():
-            rows = tags[items[known]]
-            coef_rows = coef if coef.ndim == 1 else coef[known]
-            out[known] += np.asarray(rows.multiply(coef_rows).sum(axis=1)).ravel()
+            rows = None if users is None else users[known]
+            out[known] += tag_scores(tags, coef, rows, items[known])
         return np.clip(out, *self.clip_)
 
     def predict(self, users, items=None) -> np.ndarray:
@@ -253,11 +273,13 @@ class Lasso(Recommender):
         check_fitted(self, "coef_")
         users, items = as_pairs(users, items)
         known = (users >= 0) & (users < len(self.intercept_))
-        coef = np.tile(self.tag_prior_, (len(users), 1))
-        coef[known] = self.coef_[users[known]]
-        intercept = np.zeros(len(users))
-        intercept[known] = self.intercept_[users[known]]
-        return self._scores(coef, intercept, items, self.item_features_)
+        out = np.empty(len(users), dtype=np.float64)
+        tags = self.item_features_
+        mine = users[known]
+        out[known] = self._scores(self.coef_, self.intercept_[mine], items[known], tags, mine)
+        others = items[~known]
+        out[~known] = self._scores(self.tag_prior_, np.zeros(len(others)), others, tags)
+        return out
 
     def predict_users(self, users) -> np.ndarray:
         """Dense predictions (len(users) x items) of whole rows, as :meth:`predict` gives
