@@ -111,12 +111,12 @@ def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return numbers[:, 0], numbers[:, 1], _VALUES[numbers[:, 2]], rows[:, 3]
 
 
-def _canonical_order(users, items, values, dates, n_items: int):
-    """The ratings sorted by (user, work): the database returns them in whatever order its
-    scan (a parallel one on PostgreSQL) produced, and the held-out splits and the
-    fingerprint follow the order, so the same ratings must always come in the same one."""
-    order = np.argsort(users.astype(np.int64) * max(n_items, 1) + items, kind="stable")
-    return tuple(column[order] for column in (users, items, values, dates))
+def _canonical_order(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
+    """The permutation that sorts the ratings by (user, work): the database returns them
+    in whatever order its plan produced (which changes with the tables' statistics), and
+    the held-out splits and the fingerprint follow the order, so the same ratings must
+    always come in the same one."""
+    return np.argsort(users.astype(np.int64) * max(n_items, 1) + items, kind="stable")
 
 
 def tag_matrix(rows, cols, weights, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -169,10 +169,20 @@ def take_snapshot() -> Snapshot:
 
     users, works_rated, values, dates = _rating_arrays()
     user_ids, user_index = np.unique(users, return_inverse=True)
-    item_index = np.searchsorted(work_ids, works_rated)
-    user_index, item_index, values, dates = _canonical_order(
-        user_index, item_index, values, dates, len(work_ids)
-    )
+    del users
+    # The matrix keeps int32 indices and float32 values: converted before the sort, which
+    # then moves 4-byte columns (peak memory at tens of millions of ratings).
+    user_index = user_index.astype(np.int32)
+    item_index = np.searchsorted(work_ids, works_rated).astype(np.int32)
+    del works_rated
+    values = values.astype(np.float32)
+    order = _canonical_order(user_index, item_index, len(work_ids))
+    # One column at a time: each one's old order is freed before the next is copied.
+    user_index = user_index[order]
+    item_index = item_index[order]
+    values = values[order]
+    dates = dates[order]
+    del order
     matrix = RatingMatrix.from_triples(
         user_index, item_index, values, n_users=len(user_ids), n_items=len(work_ids), times=dates
     )
