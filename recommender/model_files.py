@@ -10,7 +10,6 @@ registry's business (:mod:`recommender.registry`).
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,14 +56,6 @@ class Bundle:
 
 class ModelFileError(RuntimeError):
     """A model's files are missing, damaged (checksum differs) or cannot be read."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def index_path(model_path: Path) -> Path:
@@ -120,7 +111,7 @@ def local_model_path(run: TrainingRun) -> Path | None:
 
 def checksums(path: Path) -> tuple[str, str]:
     """sha256 of a model file and of its index."""
-    return _sha256(Path(path)), _sha256(index_path(path))
+    return shared.sha256_of(Path(path)), shared.sha256_of(index_path(path))
 
 
 def verify_files(run: TrainingRun) -> Path:

@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from mangaki.storage import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +54,6 @@ def _run(command: list[str], env: dict) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _dump_database(folder: Path) -> Path:
@@ -105,7 +98,7 @@ def make_backup(keep: int | None = None) -> Path:
         manifest = {
             "created": timezone.now().isoformat(),
             "database": connection.vendor,
-            "files": {f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files},
+            "files": {f.name: {"bytes": f.stat().st_size, "sha256": sha256_of(f)} for f in files},
         }
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=1))
         partial.rename(folder)  # a folder without ".partial" is a complete backup
@@ -127,7 +120,7 @@ def verify(folder: Path) -> dict:
     manifest = json.loads(manifest_path.read_text())
     for name, info in manifest["files"].items():
         path = folder / name
-        if not path.is_file() or _sha256(path) != info["sha256"]:
+        if not path.is_file() or sha256_of(path) != info["sha256"]:
             raise BackupError(f"{path} is missing or damaged (checksum differs)")
     return manifest
 
