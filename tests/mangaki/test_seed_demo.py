@@ -5,19 +5,15 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from mangaki.catalog_import import import_catalog
 from mangaki.models import Profile, Rating, Work
+from tests.mangaki.conftest import import_catalogue_head
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def catalogue(db, tmp_path):
-    lines = (ROOT / "data" / "anime.csv").read_text(encoding="utf-8").splitlines()[:601]
-    path = tmp_path / "head.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    import_catalog(path)
-    return path
+    return import_catalogue_head(tmp_path, 600)
 
 
 def _snapshot():

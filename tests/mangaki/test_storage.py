@@ -22,6 +22,7 @@ from mangaki.models import StoredChunk, StoredFile
 from mangaki.storage import ChecksumMismatch, DatabaseStorage
 from recommender import model_files, registry
 from recommender.training import train
+from tests.mangaki.conftest import activate_a_tag_head
 from tests.recommendations.conftest import FAST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,14 +193,8 @@ def test_a_one_host_site_shares_its_files_when_it_moves_to_the_database(
 @pytest.mark.django_db
 def test_a_tag_head_activated_on_one_host_is_used_by_another(database_files, tmp_path):
     from tagger import heads
-    from tagger.vision.head import TagHead
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 6)).astype(np.float32)
-    Y = np.stack([X[:, 0] > 0, X[:, 1] > 0], axis=1).astype(np.float32)
-    database_files.MODEL_DIR = tmp_path / "worker-models"
-    path = TagHead(random_state=0).fit(X, Y, tag_names=["a", "b"]).save(heads.new_head_path())
-    heads.activate(path)
+    path = activate_a_tag_head(database_files, tmp_path / "worker-models")
 
     database_files.MODEL_DIR = tmp_path / "web-models"
     found = heads.active_head_path()

@@ -12,14 +12,13 @@ import sys
 import urllib.error
 import urllib.request
 
-import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 
 from recommender import model_files, registry
 from recommender.training import train
-from tests.mangaki.conftest import ROOT
+from tests.mangaki.conftest import ROOT, activate_a_tag_head
 from tests.recommendations.conftest import FAST
 
 moto_server = pytest.importorskip("moto.server", reason="moto (requirements-dev.txt)")
@@ -140,15 +139,9 @@ def test_a_damaged_object_in_the_bucket_is_never_served(rated_catalogue, s3_file
 @pytest.mark.django_db
 def test_a_tag_head_activated_on_one_host_is_used_by_another_through_the_bucket(s3_files, tmp_path):
     from tagger import heads
-    from tagger.vision.head import TagHead
 
     settings, _ = s3_files
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(80, 6)).astype(np.float32)
-    Y = np.stack([X[:, 0] > 0, X[:, 1] > 0], axis=1).astype(np.float32)
-    settings.MODEL_DIR = tmp_path / "worker-models"
-    path = TagHead(random_state=0).fit(X, Y, tag_names=["a", "b"]).save(heads.new_head_path())
-    heads.activate(path)
+    path = activate_a_tag_head(settings, tmp_path / "worker-models")
 
     settings.MODEL_DIR = tmp_path / "web-models"
     found = heads.active_head_path()
