@@ -42,14 +42,16 @@ class Sampler:
                 self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), resident_mb())
             time.sleep(0.05)
 
-    def measure(self, stage: str, work) -> None:
+    def measure(self, stage: str, work):
+        """Run ``work()``, print its time and peak, return what it returned."""
         before = resident_mb()
         self.stage, started = stage, time.perf_counter()
-        work()
+        result = work()
         seconds = time.perf_counter() - started
         self.stage = ""
         peak = self.peaks.get(stage, before)
         print(f"{stage}: {seconds:.1f} s, resident {before:.0f} MB before, peak {peak:.0f} MB")
+        return result
 
 
 def simulated_snapshot(n_ratings: int, n_users: int, n_works: int, seed: int):
@@ -97,14 +99,11 @@ def main() -> None:
     from recommender.training import DEFAULT_PARAMS, make_model, score_run
 
     sampler = Sampler()
-    made = {}
-    sampler.measure(
+    snapshot = sampler.measure(
         "simulated ratings",
-        lambda: made.update(
-            snapshot=simulated_snapshot(args.ratings, args.users, args.works, args.seed)
-        ),
+        lambda: simulated_snapshot(args.ratings, args.users, args.works, args.seed),
     )
-    snapshot, params = made["snapshot"], {**DEFAULT_PARAMS, "n_iter": 5}
+    params = {**DEFAULT_PARAMS, "n_iter": 5}
     print(f"{snapshot.ratings.nnz:,} ratings, {args.users:,} members, {args.works:,} works; "
           f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     sampler.measure("held-out evaluation", lambda: score_run(snapshot, params))
