@@ -42,8 +42,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_als import ML100K, _fold, timed
-from benchmarks.peers import PEERS, TOPN_PEERS
+from benchmarks.memory import memory_mb
+from benchmarks.peers import PEERS
 from benchmarks.shared_data import missing
+from benchmarks.topn_peers import TOPN_PEERS, format_topn, measure_topn
 from recommender.algorithms.base import RatingMatrix
 
 logger = logging.getLogger("bench_peers")
@@ -51,7 +53,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("ml100k", "synthetic")
 SPLITS = ("random", "temporal")
 OURS = "mangaki"
-TOP_K = 20
 
 
 def resolve(spec: str):
@@ -88,23 +89,6 @@ def _load(dataset: str, path: Path) -> RatingMatrix:
     return RatingMatrix.from_triples(
         arrays["users"], arrays["items"], arrays["values"], n_users, n_items
     )
-
-
-def _memory_mb(field: str) -> float:
-    """``field`` of /proc/<pid>/status (VmRSS now, VmHWM peak) summed over this process and
-    its live descendants (Spark's JVM), in MB."""
-    total, pending = 0, [os.getpid()]
-    while pending:
-        pid = pending.pop()
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except FileNotFoundError:  # the process ended while we looked
-            continue
-        kb = [line.split()[1] for line in status.splitlines() if line.startswith(field + ":")]
-        total += int(kb[0]) if kb else 0
-    return total / 1024
 
 
 def _movielens_rmse(peer) -> list[float]:
@@ -149,92 +133,13 @@ def _measure_fit(peer, row: dict, path: Path, repeats: int) -> None:
     began = time.perf_counter()
     data = peer.convert(ratings)
     row["convert_s"] = time.perf_counter() - began
-    row["rss_before_fit_mb"] = _memory_mb("VmRSS")
+    row["rss_before_fit_mb"] = memory_mb("VmRSS")
     wall, fastest, cpu = timed(lambda: peer.fit(data, dataset), repeats)
     row |= {"fit_s": wall, "fastest_s": fastest, "python_cpu_s": cpu, "repeats": repeats}
     if dataset == "ml100k":
         row["rmse_folds"] = None if peer.no_rmse else _movielens_rmse(peer)
         row["rmse_note"] = peer.no_rmse
-    row["peak_rss_mb"] = _memory_mb("VmHWM")
-
-
-def measure_topn(spec: str, split: str) -> dict:
-    """Run in the child: one top-N peer's lists on MovieLens 100K with one split."""
-    import scipy.sparse as sp
-
-    from recommender.algorithms.topn import top_n
-    from recommender.evaluation.datasets import load_movielens
-    from recommender.evaluation.topn import make_split, popularity_ranks, score_lists
-
-    row = {"peer": spec, "dataset": split, "load_average": os.getloadavg()[0]}
-    peer = TOPN_PEERS[spec]()
-    row |= {"library": peer.library, "model": peer.model}
-    if importlib.util.find_spec(peer.package) is None:
-        return row | {"status": "not installed"}
-    try:
-        if peer.distribution:
-            row["version"] = importlib.metadata.version(peer.distribution)
-        peer.start()
-        dataset = load_movielens(ML100K)
-        ratings = dataset.ratings
-        chosen = make_split(dataset, split)
-        train = ratings.subset(chosen.train)
-
-        def matrix(mask):
-            return sp.csr_matrix(
-                (np.ones(mask.sum()), (ratings.users[mask], ratings.items[mask])),
-                shape=ratings.shape,
-            )
-
-        seen = matrix(chosen.train)
-        relevant = matrix(chosen.test & (ratings.values >= dataset.scale.relevance))
-        users = np.flatnonzero(np.diff(relevant.indptr) > 0)
-        began = time.perf_counter()
-        fitted = peer.fit(train, dataset)
-        row["fit_s"] = time.perf_counter() - began
-        began = time.perf_counter()
-        lists = np.vstack([
-            top_n(np.asarray(peer.scores(fitted, users[start:start + 256], ratings.n_items),
-                             dtype=np.float64), TOP_K, exclude=seen[users[start:start + 256]])
-            for start in range(0, len(users), 256)
-        ])  # fmt: skip
-        row["rank_s"] = time.perf_counter() - began
-        scored = score_lists(
-            lists,
-            relevant[users],
-            sp.csr_matrix((len(users), ratings.n_items)),
-            popularity_ranks(train.item_counts()),
-        )
-        row |= {k: scored[k] for k in ("recall", "ndcg", "coverage", "novelty", "n_users")}
-        row["peak_rss_mb"] = _memory_mb("VmHWM")
-    except Exception as error:  # reported in the row: one peer's failure is not the run's
-        logger.exception("%s on %s failed", spec, split)
-        return row | {"status": f"failed: {error!r}"[:300]}
-    return row | {"status": "ok"}
-
-
-def format_topn(rows: list[dict]) -> str:
-    """The top-N rows as a Markdown table."""
-    header = (
-        f"| split | library | model | R@{TOP_K} | nDCG@{TOP_K} | coverage | novelty "
-        "| fit s | peak RSS MB | notes |"
-    )
-    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
-    for row in rows:
-        name = row.get("library", row["peer"])
-        if row.get("version"):
-            name += f" {row['version']}"
-        if row["status"] != "ok":
-            cells = [row["dataset"], name, row.get("model", ""), "", "", "", "", "", ""]
-            lines.append("| " + " | ".join([*cells, row["status"]]) + " |")
-            continue
-        cells = [
-            row["dataset"], name, row["model"], f"**{row['recall']:.4f}**", f"{row['ndcg']:.4f}",
-            f"{row['coverage']:.3f}", f"{row['novelty']:.0f}", f"{row['fit_s']:.2f}",
-            f"{row['peak_rss_mb']:.0f}", f"load {row['load_average']:.1f}",
-        ]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    row["peak_rss_mb"] = memory_mb("VmHWM")
 
 
 def child_main(args) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.face_labels import evaluate, read_labels
+from benchmarks.memory import memory_mb
 from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
@@ -59,16 +60,6 @@ def group_folds(groups: list[str], k: int, seed: int) -> np.ndarray:
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def memory_mb() -> tuple[float, float]:
-    """(current, peak) resident memory of this process, MB (Linux /proc)."""
-    values = {}
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                values[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return values.get("VmRSS", float("nan")), values.get("VmHWM", float("nan"))
 
 
 def bare_backbone(inputs: np.ndarray, batch_size: int, threads: int) -> float:
@@ -104,7 +95,7 @@ def speed(paths: list[Path], head: TagHead | None) -> None:
         print(f"bare backbone forward, batches of {batch}, {count} thread(s): {rate:.1f} posters/s")
     fastest = max(bare.values())
     with_faces = task_path(sources, head, faces=True)
-    current, peak = memory_mb()
+    current, peak = memory_mb("VmRSS"), memory_mb("VmHWM")
     print(
         f"task path with faces (analyse_batch, {threads} thread budget, torch on "
         f"{runtime.torch_threads()}): {with_faces:.1f} posters/s; "

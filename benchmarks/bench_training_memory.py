@@ -18,15 +18,9 @@ import time
 
 import numpy as np
 
+from benchmarks.memory import memory_mb
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mangaki.settings")
-
-
-def resident_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Sampler:
@@ -39,12 +33,12 @@ class Sampler:
     def _run(self) -> None:
         while True:
             if self.stage:
-                self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), resident_mb())
+                self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), memory_mb())
             time.sleep(0.05)
 
     def measure(self, stage: str, work):
         """Run ``work()``, print its time and peak, return what it returned."""
-        before = resident_mb()
+        before = memory_mb()
         self.stage, started = stage, time.perf_counter()
         result = work()
         seconds = time.perf_counter() - started

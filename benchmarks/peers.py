@@ -30,7 +30,7 @@ def _our_settings(dataset: str) -> dict:
     return ML_SETTINGS if dataset == "ml100k" else {"rank": RANK, "n_iter": N_ITER}
 
 
-def _frame(users, items, values=None):
+def pair_frame(users, items, values=None):
     import pandas as pd
 
     columns = {"user_id": np.asarray(users, np.int64), "item_id": np.asarray(items, np.int64)}
@@ -103,7 +103,7 @@ class LensKit(Peer):
     def convert(self, ratings):
         from lenskit.data import from_interactions_df
 
-        return from_interactions_df(_frame(ratings.users, ratings.items, ratings.values))
+        return from_interactions_df(pair_frame(ratings.users, ratings.items, ratings.values))
 
     def fit(self, data, dataset):
         from lenskit.als import BiasedMFConfig, BiasedMFScorer
@@ -160,7 +160,7 @@ class SurpriseSVD(Peer):
         from surprise import Dataset, Reader
 
         scale = (float(ratings.values.min()), float(ratings.values.max()))
-        frame = _frame(ratings.users, ratings.items, ratings.values)
+        frame = pair_frame(ratings.users, ratings.items, ratings.values)
         return Dataset.load_from_df(frame, Reader(rating_scale=scale)).build_full_trainset()
 
     def fit(self, data, dataset):
@@ -242,7 +242,7 @@ class SparkALS(Peer):
         self.spark.stop()
 
     def convert(self, ratings):
-        frame = self.spark.createDataFrame(_frame(ratings.users, ratings.items, ratings.values))
+        frame = self.spark.createDataFrame(pair_frame(ratings.users, ratings.items, ratings.values))
         frame = frame.cache()
         frame.count()  # materialise now, so the fit does not pay for the handover
         return frame
@@ -261,7 +261,7 @@ class SparkALS(Peer):
         return als.fit(data)
 
     def predict(self, fitted, users, items):
-        frame = _frame(users, items)
+        frame = pair_frame(users, items)
         frame["row"] = np.arange(len(frame))
         scored = fitted.transform(self.spark.createDataFrame(frame)).toPandas()
         predicted = np.full(len(users), np.nan)
@@ -277,149 +277,4 @@ PEERS = {
     "surprise-svdpp": SurpriseSVDpp,
     "cornac": CornacMF,
     "spark": SparkALS,
-}
-
-
-# -- Top-N lists over the whole catalogue (bench_peers --task topn) ------------------------
-#
-# An adapter fits on the training ratings (``fit``) and returns, for the given users, their
-# dense scores over every item (``scores``); the harness removes what each user rated in
-# training and keeps the best k, the same way for every peer. Settings are each library's
-# documented implicit-feedback setup, or the values the top-N measurements were taken with.
-
-
-class TopNPeer:
-    library = "?"
-    package = "?"
-    distribution = ""
-    model = "?"
-
-    def start(self) -> None:
-        """Prepare the library's runtime (thread limits)."""
-
-    def fit(self, train: RatingMatrix, dataset):
-        raise NotImplementedError
-
-    def scores(self, fitted, users: np.ndarray, n_items: int) -> np.ndarray:
-        raise NotImplementedError
-
-
-class OursRanker(TopNPeer):
-    library, package, model = "mangaki", "recommender", "Ranker (the site's list model)"
-    name = "ranker"
-
-    def fit(self, train, dataset):
-        from recommender.evaluation.named_models import make_factory
-
-        return make_factory(self.name)(0).fit(train, dataset.item_features)
-
-    def scores(self, fitted, users, n_items):
-        return fitted.score_users(users)
-
-
-class OursEASE(OursRanker):
-    model, name = "EASE (binary, regularisation chosen on held-out ratings)", "ease"
-
-
-class Popularity(TopNPeer):
-    library, package, model = "mangaki", "recommender", "most rated works"
-
-    def fit(self, train, dataset):
-        return train.item_counts().astype(np.float64)
-
-    def scores(self, fitted, users, n_items):
-        return np.tile(fitted, (len(users), 1))
-
-
-class ImplicitALS(TopNPeer):
-    library, package, distribution = "implicit", "implicit", "implicit"
-    model = "ALS (64 factors, confidence 1 + 10 x rated, 15 iterations)"
-
-    def start(self):
-        from threadpoolctl import threadpool_limits
-
-        self._limits = threadpool_limits(1, "blas")
-
-    def fit(self, train, dataset):
-        from implicit.cpu.als import AlternatingLeastSquares
-
-        model = AlternatingLeastSquares(
-            factors=64, iterations=15, alpha=10.0, num_threads=THREADS, random_state=0
-        )
-        binary = train.tocsr().astype(np.float32)
-        binary.data[:] = 1.0
-        model.fit(binary, show_progress=False)
-        return model
-
-    def scores(self, fitted, users, n_items):
-        return fitted.user_factors[users] @ fitted.item_factors.T
-
-
-class _LensKitScorer(TopNPeer):
-    library, package, distribution = "lenskit", "lenskit", "lenskit"
-
-    def start(self):
-        import logging
-
-        import torch
-
-        logging.getLogger("lenskit").setLevel(logging.WARNING)
-        torch.set_num_threads(THREADS)
-
-    def config(self):
-        raise NotImplementedError
-
-    def fit(self, train, dataset):
-        from lenskit.data import from_interactions_df
-
-        data = from_interactions_df(_frame(train.users, train.items))
-        scorer = self.config()
-        scorer.train(data)
-        self._history = train.tocsr()
-        return scorer
-
-    def scores(self, fitted, users, n_items):
-        from lenskit.data import ItemList, RecQuery
-
-        items = ItemList(item_ids=np.arange(n_items, dtype=np.int64))
-        out = np.full((len(users), n_items), -np.inf)
-        for row, user in enumerate(users):  # LensKit scores one query at a time
-            seen = self._history.indices[
-                self._history.indptr[user] : self._history.indptr[user + 1]
-            ]
-            query = RecQuery(
-                user_id=int(user), history_items=ItemList(item_ids=seen.astype(np.int64))
-            )
-            scored = fitted(query, items)
-            values = scored.scores()
-            if values is not None:
-                out[row] = np.nan_to_num(values, nan=-np.inf)
-        return out
-
-
-class LensKitItemKNN(_LensKitScorer):
-    model = "item-kNN, implicit feedback, 20 neighbours"
-
-    def config(self):
-        from lenskit.knn import ItemKNNConfig, ItemKNNScorer
-
-        return ItemKNNScorer(ItemKNNConfig(max_nbrs=20, feedback="implicit"))
-
-
-class LensKitImplicitMF(_LensKitScorer):
-    model = "ImplicitMF (64 factors, weight 40, 15 epochs)"
-
-    def config(self):
-        from lenskit.als import ImplicitMFConfig, ImplicitMFScorer
-
-        return ImplicitMFScorer(ImplicitMFConfig(embedding_size=64, epochs=15))
-
-
-TOPN_PEERS = {
-    "ranker": OursRanker,
-    "ease": OursEASE,
-    "popularity": Popularity,
-    "implicit": ImplicitALS,
-    "lenskit-itemknn": LensKitItemKNN,
-    "lenskit-implicitmf": LensKitImplicitMF,
 }
