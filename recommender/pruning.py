@@ -61,12 +61,11 @@ def prune_models(keep: int | None = None, dry_run: bool = False) -> list[str]:
         .exclude(version__in=kept)
         .order_by("started_at", "pk")
     )
+    if dry_run:
+        return list(candidates.values_list("version", flat=True))
     pruned = []
     storage = shared.model_storage()
     for run in candidates:
-        if dry_run:
-            pruned.append(run.version)
-            continue
         if not TrainingRun.objects.filter(pk=run.pk, is_active=False).update(model_path=""):
             continue
         recorded = Path(run.model_path)
@@ -75,7 +74,7 @@ def prune_models(keep: int | None = None, dry_run: bool = False) -> list[str]:
         if storage is not None:
             _delete_shared(storage, run.version)
         pruned.append(run.version)
-    if pruned and not dry_run:
+    if pruned:
         logger.info("Pruned the files of %d model(s): %s", len(pruned), ", ".join(pruned))
     return pruned
 
