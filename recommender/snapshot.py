@@ -53,7 +53,7 @@ def _fetch(sql: str, params=(), dtype=None) -> np.ndarray:
 
 
 _CHOICES = list(RATING_VALUES)
-_VALUES = np.array([RATING_VALUES[c] for c in _CHOICES])
+_VALUES32 = np.array([RATING_VALUES[c] for c in _CHOICES], dtype=np.float32)
 _FROM = (
     f"FROM {Rating._meta.db_table} r JOIN {Profile._meta.db_table} p ON p.user_id = r.user_id "
     "WHERE p.research_ok"
@@ -67,10 +67,26 @@ _CODE = "CASE r.choice " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate
 PACKED_RANGE = 20_000_000
 
 
-def _packed_rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _narrowest_ids(raw: np.ndarray) -> np.ndarray:
+    """Ids as int32 when they all fit (they do below two billion rows), else int64."""
+    fits = len(raw) == 0 or int(raw.max()) <= np.iinfo(np.int32).max
+    return raw.astype(np.int32 if fits else np.int64)
+
+
+def _packed_rating_arrays(
+    work_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """PostgreSQL packs each column into one binary string per range of rating ids: four
-    values cross the wire per range instead of a tuple per rating."""
+    values cross the wire per range instead of a tuple per rating. Each range is narrowed
+    as it arrives (user ids to int32 when they fit, work ids to the matrix's int32 column
+    indices, values to float32): 20 bytes a rating are kept instead of 32."""
     columns: list[list[np.ndarray]] = [[], [], [], []]
+    convert = (
+        _narrowest_ids,
+        lambda raw: np.searchsorted(work_ids, raw).astype(np.int32),
+        lambda raw: _VALUES32[raw],
+        lambda raw: raw.astype(np.float64),
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT min(id), max(id) FROM {Rating._meta.db_table}")  # noqa: S608
         low, high = cursor.fetchone()
@@ -89,26 +105,44 @@ def _packed_rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
             for column, dtype in enumerate((">i8", ">i8", ">i2", ">f8")):
                 raw = np.frombuffer(packed[column], dtype=dtype)
                 packed[column] = None
-                columns[column].append(_VALUES[raw] if dtype == ">i2" else raw.astype(dtype[1:]))
+                columns[column].append(convert[column](raw))
                 del raw
     if not columns[0]:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    users, works, values, seconds = (
-        parts[0] if len(parts) == 1 else np.concatenate(parts) for parts in columns
-    )
-    return users, works, values, seconds
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0)
+    joined = []
+    for column, parts in enumerate(columns):  # one column at a time: its parts go first
+        joined.append(parts[0] if len(parts) == 1 else np.concatenate(parts))
+        columns[column] = []
+    users, items, values, seconds = joined
+    return users, items, values, seconds
 
 
-def _rating_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, work ids, values, dates in seconds) of the consenting users' ratings."""
+def _rating_arrays(
+    work_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user ids, column indices of the works in ``work_ids``, values as float32, dates in
+    seconds) of the consenting users' ratings."""
     if connection.vendor == "postgresql":
-        return _packed_rating_arrays()
+        return _packed_rating_arrays(work_ids)
     # SQLite keeps dates as UTC text: julianday() turns them into seconds in the query.
     seconds = "(julianday(r.date) - 2440587.5) * 86400.0"
     rows = _fetch(f"SELECT r.user_id, r.work_id, {_CODE}, {seconds} {_FROM}")  # noqa: S608
     rows = rows.reshape(-1, 4).astype(np.float64)
     numbers = rows[:, :3].astype(np.int64)
-    return numbers[:, 0], numbers[:, 1], _VALUES[numbers[:, 2]], rows[:, 3]
+    items = np.searchsorted(work_ids, numbers[:, 1]).astype(np.int32)
+    return numbers[:, 0], items, _VALUES32[numbers[:, 2]], rows[:, 3]
+
+
+def _user_indices(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct user ids, each rating's row as int32), found a block at a time
+    rather than through np.unique's inverse (two int64 arrays the length of the ratings)."""
+    user_ids = np.unique(users).astype(np.int64)
+    rows = np.empty(len(users), dtype=np.int32)
+    step = 1 << 22
+    for lo in range(0, len(users), step):
+        block = slice(lo, lo + step)
+        rows[block] = np.searchsorted(user_ids, users[block])
+    return user_ids, rows
 
 
 def _canonical_order(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
@@ -167,15 +201,11 @@ def take_snapshot() -> Snapshot:
     work_category = np.array([c for _, c, _ in catalogue], dtype=np.int64)
     work_group = np.array(franchise_groups([t for _, _, t in catalogue]), dtype=np.int64)
 
-    users, works_rated, values, dates = _rating_arrays()
-    user_ids, user_index = np.unique(users, return_inverse=True)
+    # The matrix keeps int32 indices and float32 values, narrowed as they are read: the
+    # sort then moves 4-byte columns (peak memory at tens of millions of ratings).
+    users, item_index, values, dates = _rating_arrays(work_ids)
+    user_ids, user_index = _user_indices(users)
     del users
-    # The matrix keeps int32 indices and float32 values: converted before the sort, which
-    # then moves 4-byte columns (peak memory at tens of millions of ratings).
-    user_index = user_index.astype(np.int32)
-    item_index = np.searchsorted(work_ids, works_rated).astype(np.int32)
-    del works_rated
-    values = values.astype(np.float32)
     order = _canonical_order(user_index, item_index, len(work_ids))
     # One column at a time: each one's old order is freed before the next is copied.
     user_index = user_index[order]

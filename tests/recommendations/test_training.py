@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from mangaki.models import Profile, Rating, TaggedWork
 from recommender import registry
 from recommender.models import RunStatus, TrainingRun
-from recommender.snapshot import take_snapshot
+from recommender.snapshot import _narrowest_ids, take_snapshot
 from recommender.training import TrainingBusy, start_run, train
 from tests.factories import RatingFactory, TaggedWorkFactory, UserFactory, WorkFactory
 from tests.recommendations.conftest import FAST
@@ -47,6 +47,30 @@ def test_snapshot_reads_every_range_of_rating_ids_on_postgresql(alice, bob, monk
     assert ranged.ratings.nnz == whole.ratings.nnz == 5
     assert triples(ranged) == triples(whole)
     assert sorted(ranged.ratings.values.tolist()) == [2.0, 2.0, 2.0, 2.0, 4.0]
+
+
+@pytest.mark.django_db
+def test_snapshot_keeps_the_largest_member_ids(alice):
+    """The snapshot reads member ids as 32-bit numbers when they fit (the largest one
+    PostgreSQL's auth_user holds, here) and as 64-bit ones otherwise."""
+    works = [WorkFactory() for _ in range(3)]
+    late = UserFactory(id=2**31 - 1)
+    Profile.objects.filter(user=late).update(research_ok=True)
+    RatingFactory(user=alice, work=works[0], choice="like")
+    RatingFactory(user=late, work=works[1], choice="favorite")
+    RatingFactory(user=late, work=works[2], choice="dislike")
+    snapshot = take_snapshot()
+    assert snapshot.user_ids.tolist() == [alice.pk, 2**31 - 1]
+    r = snapshot.ratings
+    rated = sorted(zip(r.users.tolist(), r.items.tolist(), r.values.tolist(), strict=True))
+    column = {pk: j for j, pk in enumerate(snapshot.work_ids.tolist())}
+    assert rated == [
+        (0, column[works[0].pk], 2.0),
+        (1, column[works[1].pk], 4.0),
+        (1, column[works[2].pk], -2.0),
+    ]
+    assert _narrowest_ids(np.array([2**31 - 1])).dtype == np.int32
+    assert _narrowest_ids(np.array([2**31 + 7])).tolist() == [2**31 + 7]
 
 
 @pytest.mark.django_db
