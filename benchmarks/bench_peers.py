@@ -43,7 +43,7 @@ import numpy as np
 
 from benchmarks.bench_als import ML100K, _fold, timed
 from benchmarks.memory import memory_mb
-from benchmarks.peers import PEERS
+from benchmarks.peers import PEERS, failed_line, peer_label, table_start
 from benchmarks.shared_data import missing
 from benchmarks.topn_peers import TOPN_PEERS, format_topn, measure_topn
 from recommender.algorithms.base import RatingMatrix
@@ -208,14 +208,11 @@ def format_table(rows: list[dict]) -> str:
         "| dataset | library | model | threads | convert s | fit s (median) | fastest s "
         "| peak RSS MB | RMSE u1..u5 | fit: peer/ours | RSS: peer/ours | notes |"
     )
-    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+    lines = table_start(header)
     for row in rows:
-        name = row.get("library", row["peer"])
-        if row.get("version"):
-            name += f" {row['version']}"
+        name = peer_label(row)
         if row["status"] != "ok":
-            cells = [row["dataset"], name, row.get("model", ""), "", "", "", "", "", "", "", ""]
-            lines.append("| " + " | ".join([*cells, row["status"]]) + " |")
+            lines.append(failed_line(row, name, blanks=8))
             continue
         notes = [f"load {row['load_average']:.1f}"]
         if row.get("start_s"):

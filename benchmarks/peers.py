@@ -278,3 +278,20 @@ PEERS = {
     "cornac": CornacMF,
     "spark": SparkALS,
 }
+
+
+def table_start(header: str) -> list[str]:
+    """A Markdown table's header and rule lines."""
+    return [header, "|" + "---|" * header.count(" | ") + "---|"]
+
+
+def peer_label(row: dict) -> str:
+    """The peer's library name and version as a results row shows them."""
+    name = row.get("library", row["peer"])
+    return f"{name} {row['version']}" if row.get("version") else name
+
+
+def failed_line(row: dict, name: str, blanks: int) -> str:
+    """The table line of a peer that did not run: its status in the notes column."""
+    cells = [row["dataset"], name, row.get("model", ""), *[""] * blanks, row["status"]]
+    return "| " + " | ".join(cells) + " |"

@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.bench_als import ML100K
 from benchmarks.memory import memory_mb
-from benchmarks.peers import THREADS, pair_frame
+from benchmarks.peers import THREADS, failed_line, pair_frame, peer_label, table_start
 from recommender.algorithms.base import RatingMatrix
 
 logger = logging.getLogger("bench_peers")
@@ -223,14 +223,11 @@ def format_topn(rows: list[dict]) -> str:
         f"| split | library | model | R@{TOP_K} | nDCG@{TOP_K} | coverage | novelty "
         "| fit s | peak RSS MB | notes |"
     )
-    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+    lines = table_start(header)
     for row in rows:
-        name = row.get("library", row["peer"])
-        if row.get("version"):
-            name += f" {row['version']}"
+        name = peer_label(row)
         if row["status"] != "ok":
-            cells = [row["dataset"], name, row.get("model", ""), "", "", "", "", "", ""]
-            lines.append("| " + " | ".join([*cells, row["status"]]) + " |")
+            lines.append(failed_line(row, name, blanks=6))
             continue
         cells = [
             row["dataset"], name, row["model"], f"**{row['recall']:.4f}**", f"{row['ndcg']:.4f}",
