@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -62,30 +61,13 @@ from recommender.algorithms.list_shaping import (
     standardise,
 )
 from recommender.algorithms.ranker_mix import WELL_KNOWN, content_map, learn_mix
-from recommender.algorithms.ranker_views import RankerViews
+from recommender.algorithms.ranker_views import RankerState, RankerViews
 from recommender.algorithms.recommending import (
     features_and_names,
 )
 from recommender.algorithms.topn import top_n
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class RankerState:
-    """A person folded into a :class:`Ranker`: interaction row and rating-model state."""
-
-    row: sp.csr_matrix
-    rating: tuple
-
-    @property
-    def items(self) -> np.ndarray:
-        """The works the person was folded from (those the model knows, at least)."""
-        return np.asarray(getattr(self.rating, "items", self.row.indices), dtype=np.int64)
-
-    @property
-    def values(self) -> np.ndarray:
-        return np.asarray(getattr(self.rating, "values", self.row.data), dtype=np.float64)
 
 
 class Ranker(RankerViews):
@@ -341,27 +323,6 @@ class Ranker(RankerViews):
             lists[row] = interleave(main[row], extra[row], scores[row], places, n, floor[row])
         return lists
 
-    def fold_in(self, items, values, times=None, item_features=None) -> RankerState:
-        """A (new or changed) person's state from their ratings (with their ``times``,
-        older ones count less): milliseconds."""
-        check_fitted(self, "pick_")
-        items = np.asarray(items, dtype=np.int64).ravel()
-        values = np.asarray(values, dtype=np.float64).ravel()
-        row = self.pick_.fold_in(items, values, times)
-        if hasattr(self.rating_model_, "lasso_"):
-            rating = self.rating_model_.fold_in(items, values, item_features=item_features)
-        else:
-            rating = self.rating_model_.fold_in(items, values)
-        return RankerState(row, rating)
-
-    def predict_rating_folded(self, state: RankerState, items=None, item_features=None):
-        """The rating model's predicted ratings of a folded-in person."""
-        check_fitted(self, "pick_")
-        model = self.rating_model_
-        if hasattr(model, "lasso_"):
-            return model.predict_folded(*state.rating, items=items, item_features=item_features)
-        return model.predict_folded(*state.rating, items=items)
-
     def score_folded(self, state: RankerState, item_features=None, item_embeddings=None,
                      n_items=None, design=None) -> np.ndarray:  # fmt: skip
         """Ranking scores of a folded-in person for every work (``n_items`` of them, more
@@ -414,11 +375,6 @@ class Ranker(RankerViews):
         inside = order < len(self.item_counts_)
         counts[inside] = self.item_counts_[order[inside]]
         return order, scores[order], counts < int(self.little_known)
-
-    def pick_reasons(self, state: RankerState, items) -> tuple[np.ndarray, np.ndarray]:
-        """What each of the person's works adds to each of ``items``' pick scores:
-        ``(works, parts)``, ``parts[i, j]`` for ``works[i]`` and ``items[j]``."""
-        return self.pick_.contributions_many(state.row, items)
 
 
 __all__ = ["Ranker", "RankerState", "diversify", "explore_positions", "rating_model_scores"]

@@ -1,11 +1,13 @@
 """What a fitted :class:`~recommender.algorithms.ranker.Ranker` tells about itself beyond its
-lists: tag and factor views for explanations and maps, and the methods every model offers
+lists: a person folded in (:class:`RankerState`) and their predicted ratings and pick
+reasons, tag and factor views for explanations and maps, and the methods every model offers
 (:mod:`recommender.algorithms.recommending`). A mixin, so the class and its saved files keep
 their name."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,8 +15,23 @@ import scipy.sparse as sp
 from recommender.algorithms.base import Recommender, check_fitted
 from recommender.algorithms.recommending import Recommendations, held_out_recall, is_user_index
 
-if TYPE_CHECKING:
-    from recommender.algorithms.ranker import RankerState
+
+@dataclass
+class RankerState:
+    """A person folded into a :class:`~recommender.algorithms.ranker.Ranker`: interaction row
+    and rating-model state."""
+
+    row: sp.csr_matrix
+    rating: tuple
+
+    @property
+    def items(self) -> np.ndarray:
+        """The works the person was folded from (those the model knows, at least)."""
+        return np.asarray(getattr(self.rating, "items", self.row.indices), dtype=np.int64)
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.asarray(getattr(self.rating, "values", self.row.data), dtype=np.float64)
 
 
 class RankerViews(Recommender):
@@ -30,6 +47,34 @@ class RankerViews(Recommender):
     score_users: Any
     score_folded: Any
     rank_folded: Any
+
+    # -- a person folded in ------------------------------------------------------------------
+
+    def fold_in(self, items, values, times=None, item_features=None) -> RankerState:
+        """A (new or changed) person's state from their ratings (with their ``times``,
+        older ones count less): milliseconds."""
+        check_fitted(self, "pick_")
+        items = np.asarray(items, dtype=np.int64).ravel()
+        values = np.asarray(values, dtype=np.float64).ravel()
+        row = self.pick_.fold_in(items, values, times)
+        if hasattr(self.rating_model_, "lasso_"):
+            rating = self.rating_model_.fold_in(items, values, item_features=item_features)
+        else:
+            rating = self.rating_model_.fold_in(items, values)
+        return RankerState(row, rating)
+
+    def predict_rating_folded(self, state: RankerState, items=None, item_features=None):
+        """The rating model's predicted ratings of a folded-in person."""
+        check_fitted(self, "pick_")
+        model = self.rating_model_
+        if hasattr(model, "lasso_"):
+            return model.predict_folded(*state.rating, items=items, item_features=item_features)
+        return model.predict_folded(*state.rating, items=items)
+
+    def pick_reasons(self, state: RankerState, items) -> tuple[np.ndarray, np.ndarray]:
+        """What each of the person's works adds to each of ``items``' pick scores:
+        ``(works, parts)``, ``parts[i, j]`` for ``works[i]`` and ``items[j]``."""
+        return self.pick_.contributions_many(state.row, items)
 
     # -- what the rating model knows, for explanations and maps ----------------------------
 
