@@ -7,7 +7,8 @@ Prints, from one process on this machine:
 2. faces against the labels made by eye (data/poster_faces.csv): recall on posters with a clear
    face, count tags, hair and eye colour accuracy of the task path, on the held-out half (odd
    MAL ids) and the tuning half; colours only on the other posters (data/poster_colours.csv:
-   the detector was fitted on them, so their face figures would flatter it);
+   the detector was fitted on them, so their face figures would flatter it); how often the
+   main character's face is found and chosen (data/poster_face_boxes.csv);
 3. genres from the tag head: 5-fold cross-validation grouped by MAL id, per-genre precision and
    recall, tags per poster against the truth, for F1 and precision thresholds.
 
@@ -27,7 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.face_labels import COLOUR_LABELS, evaluate, read_labels
+from benchmarks.face_labels import (
+    COLOUR_LABELS,
+    evaluate,
+    main_face_figures,
+    read_box_labels,
+    read_labels,
+)
 from benchmarks.memory import memory_mb
 from benchmarks.shared_data import data_path
 from tagger.vision import runtime
@@ -123,25 +130,47 @@ def found_faces(posters: Path, labels) -> tuple[dict[str, FaceAnalysis], float]:
 
 def faces_quality(posters: Path) -> None:
     labels = read_labels()
+    boxes = read_box_labels()
     print(f"\n== faces against {len(labels)} posters labelled by eye; {load()}")
     found, cpu = found_faces(posters, labels)
     for half in ("held-out", "tuning"):
         part = [x for x in labels if x.held_out == (half == "held-out")]
         f = evaluate(found, part)
+        main = main_face_figures({x.mal_id: found[x.mal_id] for x in part}, boxes)
         print(
             f"[{half} {len(part)}] task path {cpu:.0f} ms CPU/poster; clear-face recall "
             f"{f['clear_recall']:.2f}, face recall {f['face_recall']:.2f}, count tag "
-            f"{f['count_accuracy']:.2f}, false face {f['false_face']:.2f}; hair "
-            f"{f['hair_accuracy']:.2f} of {f['hair_stored']:.0f} stored "
-            f"(coverage {f['hair_coverage']:.2f}), eyes {f['eyes_accuracy']:.2f} of "
-            f"{f['eyes_stored']:.0f} (coverage {f['eyes_coverage']:.2f})"
+            f"{f['count_accuracy']:.2f}, false face {f['false_face']:.2f}; "
+            f"{colours_line(f)}"
         )
+        print(f"  {main_line(main)}")
     others = read_labels(COLOUR_LABELS)
-    f = evaluate(found_faces(posters, others)[0], others)
-    print(
-        f"[colours only, {len(others)} other posters] hair {f['hair_accuracy']:.2f} of "
-        f"{f['hair_stored']:.0f} stored (coverage {f['hair_coverage']:.2f}), eyes "
-        f"{f['eyes_accuracy']:.2f} of {f['eyes_stored']:.0f}"
+    found = found_faces(posters, others)[0]
+    f = evaluate(found, others)
+    print(f"[colours only, {len(others)} other posters] {colours_line(f)}")
+    # The detector was fitted on these posters: their figures flatter it.
+    print(f"  (posters the detector was fitted on) {main_line(main_face_figures(found, boxes))}")
+
+
+def colours_line(figures: dict[str, float]) -> str:
+    parts = []
+    for part in ("hair", "eyes"):
+        if figures[f"{part}_stored"]:
+            parts.append(
+                f"{part} {figures[f'{part}_accuracy']:.2f} right of "
+                f"{figures[f'{part}_stored']:.0f} stored (coverage "
+                f"{figures[f'{part}_coverage']:.2f})"
+            )
+        else:
+            parts.append(f"{part}: none stored")
+    return ", ".join(parts)
+
+
+def main_line(figures: dict[str, float]) -> str:
+    return (
+        f"main character's face seen on {figures['main_visible']:.0f} posters: found on "
+        f"{figures['main_found']:.2f}, chosen for the colours on {figures['main_chosen']:.2f}; "
+        f"boxes labelled not a face still found: {figures['not_face_found']:.2f}"
     )
 
 

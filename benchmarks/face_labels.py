@@ -13,11 +13,16 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagger.vision.faces import FaceAnalysis
+from tagger.vision.faces import COLOUR_FACE_LIKELIHOOD, FaceAnalysis, main_face
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LABELS = DATA / "poster_faces.csv"
 COLOUR_LABELS = DATA / "poster_colours.csv"
+BOX_LABELS = DATA / "poster_face_boxes.csv"
+# A found face is the labelled box when they overlap this much (intersection over union).
+SAME_BOX = 0.5
+
+Rect = tuple[float, float, float, float]  # x, y, width, height in the poster's pixels
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,72 @@ def read_labels(path: Path = LABELS) -> list[FaceLabel]:
             )
             for row in csv.DictReader(stream)
         ]
+
+
+@dataclass(frozen=True)
+class BoxLabel:
+    """What a person saw in one box found on a poster (data/poster_face_boxes.csv)."""
+
+    mal_id: str
+    box: Rect | None  # None on a "main_missing" row
+    kind: str  # "main", "face", "not_face" or "main_missing"
+
+
+def read_box_labels(path: Path = BOX_LABELS) -> list[BoxLabel]:
+    def rect(row: dict[str, str]) -> Rect | None:
+        if row["kind"] == "main_missing":
+            return None
+        return float(row["x"]), float(row["y"]), float(row["width"]), float(row["height"])
+
+    with path.open(newline="", encoding="utf-8") as stream:
+        return [
+            BoxLabel(mal_id=row["mal_id"], box=rect(row), kind=row["kind"])
+            for row in csv.DictReader(stream)
+        ]
+
+
+def overlap(a: Rect, b: Rect) -> float:
+    """Intersection over union of two (x, y, width, height) boxes.
+
+    >>> overlap((0, 0, 10, 10), (5, 0, 10, 10))
+    0.3333333333333333
+    """
+    across = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    down = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = across * down
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def main_face_figures(results: dict[str, FaceAnalysis], boxes: list[BoxLabel]) -> dict[str, float]:
+    """How often the main character's face is found, and chosen for the colours.
+
+    - ``main_visible``: posters of ``results`` where a person saw the main character's face;
+    - ``main_found``: share of those where a found face is the labelled main box;
+    - ``main_chosen``: share where the face the colours are read from (``main_face`` of the
+      faces of likelihood >= ``COLOUR_FACE_LIKELIHOOD``) is the main box;
+    - ``not_face_found``: share of the boxes labelled ``not_face`` that a found face still is.
+    """
+    main = {x.mal_id: x.box for x in boxes if x.kind in ("main", "main_missing")}
+    visible = [m for m in main if m in results]
+
+    def same(face_box: Rect, box: Rect | None) -> bool:
+        return box is not None and overlap(face_box, box) >= SAME_BOX
+
+    found = [any(same(f.box, main[m]) for f in results[m].faces) for m in visible]
+    chosen = []
+    for mal_id in visible:
+        face = main_face(
+            [f for f in results[mal_id].faces if f.likelihood >= COLOUR_FACE_LIKELIHOOD]
+        )
+        chosen.append(face is not None and same(face.box, main[mal_id]))
+    wrong = [x for x in boxes if x.kind == "not_face" and x.mal_id in results]
+    kept = [any(same(f.box, x.box) for f in results[x.mal_id].faces) for x in wrong]
+    return {
+        "main_visible": len(visible),
+        "main_found": _share(found),
+        "main_chosen": _share(chosen),
+        "not_face_found": _share(kept),
+    }
 
 
 def count_bucket(count: int) -> str:

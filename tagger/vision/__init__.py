@@ -2,7 +2,7 @@
 
 >>> from tagger.vision import tag_image
 >>> tag_image("poster.jpg").face_tags  # doctest: +SKIP
-[('solo', 0.99), ('blonde hair', 0.7)]
+[('solo', 0.99)]
 """
 
 from tagger.vision.analysis import PosterAnalysis, analyse_batch, tag_image
