@@ -40,6 +40,7 @@ from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
 from tagger.vision.backbone import EfficientNetLite0
+from tagger.vision.face_detector import default_detector
 from tagger.vision.faces import FaceAnalysis
 from tagger.vision.head import TagHead
 from tagger.vision.metrics import precision_recall_f1, roc_auc
@@ -150,6 +151,34 @@ def faces_quality(posters: Path) -> None:
     print(f"[colours only, {len(others)} other posters] {colours_line(f)}")
     # The detector was fitted on these posters: their figures flatter it.
     print(f"  (posters the detector was fitted on) {main_line(main_face_figures(found, boxes))}")
+    threshold_sweep(posters, labels)
+
+
+def threshold_sweep(posters: Path, labels) -> None:
+    """Face figures of each half at other detector thresholds (the tuning half chooses)."""
+    detector = default_detector()
+    if detector is None:
+        return
+    shipped, lowest = detector.threshold, 0.05
+    detector.threshold = lowest
+    try:
+        found = found_faces(posters, labels)[0]
+    finally:
+        detector.threshold = shipped
+    print(f"detector thresholds (shipped {shipped}): held-out | tuning")
+    for threshold in (0.05, 0.1, 0.15, 0.2, 0.3):
+        kept = {
+            mal_id: FaceAnalysis([f for f in x.faces if f.likelihood >= threshold], [])
+            for mal_id, x in found.items()
+        }
+        line = []
+        for held_out in (True, False):
+            f = evaluate(kept, [x for x in labels if x.held_out == held_out])
+            line.append(
+                f"clear-face recall {f['clear_recall']:.2f}, face recall {f['face_recall']:.2f}, "
+                f"count tag {f['count_accuracy']:.2f}, false face {f['false_face']:.2f}"
+            )
+        print(f"  >= {threshold:.2f}: {line[0]} | {line[1]}")
 
 
 def colours_line(figures: dict[str, float]) -> str:

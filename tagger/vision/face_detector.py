@@ -100,7 +100,7 @@ class FaceDetector:
     def __init__(
         self,
         hidden: int = 32,
-        threshold: float = 0.2,
+        threshold: float = 0.1,
         weight_decay: float = 1e-2,
         epochs: int = 40,
         learning_rate: float = 2e-3,
