@@ -10,7 +10,9 @@ prints, for the task path's faces:
 3. a main-character chooser learned on the boxes (likelihood, size, rank, place, the nvxs
    check): how often its choice is the main face, out of fold (5 folds grouped by poster);
 4. the colour naming on the labelled main face itself (hair over the eyebrows; eyes at the
-   positions nvxs measures), against the colours labelled by eye;
+   positions nvxs measures), against the colours labelled by eye, with the prototypes and with
+   a namer fitted on those faces (benchmarks.fit_colour_model's colours and basis; 5 x 5-fold
+   cross-validation, by gate on the name's probability);
 5. the hair names gates on the name's probability (with and without the nvxs check) would
    store, read from the face the tagger reads colours from, and how many are right.
 
@@ -24,13 +26,14 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from sklearn.model_selection import GroupKFold, KFold
 
 from benchmarks.bench_tagger import load
 from benchmarks.face_labels import (
@@ -41,6 +44,7 @@ from benchmarks.face_labels import (
     read_box_labels,
     read_labels,
 )
+from benchmarks.fit_colour_model import basis, region_colours
 from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
@@ -121,6 +125,33 @@ def chooser_features(faces: list[Face], checks: list[float], size: tuple[int, in
     return rows
 
 
+def fitted_naming(images, labels, mains, part: str, c: float = 3.0, seeds: int = 5) -> str:
+    """Out-of-fold precision of a namer fitted on the labelled main faces' fullest colour."""
+    colours, names = [], []
+    for x in mains:
+        name = getattr(labels[x.mal_id], part)
+        box = tuple(round(v) for v in x.box)
+        found = region_colours(np.asarray(images[x.mal_id]), Face(box, 1.0), part)
+        if name != "unknown" and found:
+            colours.append(found[0][0])
+            names.append(name)
+    X, y = basis(np.array(colours)), np.array(names)
+    right, probability = [], []
+    for seed in range(seeds):
+        for fit, test in KFold(5, shuffle=True, random_state=seed).split(X):
+            model = LogisticRegression(C=c, max_iter=5000).fit(X[fit], y[fit])
+            p = model.predict_proba(X[test])
+            right += list(model.classes_[p.argmax(1)] == y[test])
+            probability += list(p.max(1))
+    right_, probability_ = np.array(right), np.array(probability)
+    line = f"{part}, fitted namer: {right_.mean():.2f} of {len(y)} right"
+    for gate in (0.5, 0.6, 0.7, 0.8):
+        kept = probability_ >= gate
+        if kept.any():
+            line += f"; P >= {gate}: {right_[kept].mean():.2f} of {kept.sum() / seeds:.0f}"
+    return line
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posters", type=Path, default=DEFAULT_POSTERS)
@@ -162,6 +193,21 @@ def main() -> None:
             p >= 0.5 for m in ids for p, k in zip(checks[m], kinds[m], strict=True) if k == kind
         ]
         print(f"  {kind:<9} {len(passed):>4} boxes, confirmed {np.mean(passed):.2f}")
+    dominant: Counter[str] = Counter()
+    for mal_id in ids:
+        faces = found[mal_id].faces
+        sure = [
+            i
+            for i, face in enumerate(faces)
+            if face.likelihood >= COLOUR_FACE_LIKELIHOOD and checks[mal_id][i] >= 0.5
+        ]
+        if not sure:
+            continue
+        area = [face.box[2] * face.box[3] for face in faces]
+        best = max(sure, key=lambda i: area[i])
+        if all(area[best] >= 2 * area[j] for j in range(len(faces)) if j != best):
+            dominant[kinds[mal_id][best]] += 1
+    print(f"  the largest sure face nvxs confirms, twice any other's area: {dict(dominant)}")
 
     rows, is_main, groups = [], [], []
     for mal_id in ids:
@@ -205,6 +251,9 @@ def main() -> None:
                     eyes.append(eye_namer.name(colour)[0] == f"{label.eyes} eyes")
     print(f"  hair named right on {np.mean(hair):.2f} of {len(hair)}")
     print(f"  eyes (at nvxs's eye positions) named right on {np.mean(eyes):.2f} of {len(eyes)}")
+    mains = [x for x in read_box_labels() if x.kind == "main" and x.box is not None]
+    for part in ("hair", "eyes"):
+        print(f"  {fitted_naming(images, labels, mains, part)}")
 
     print("\n== hair names a gate would store (the largest sure face, prototypes)")
     for check in (None, 0.5, 0.9):
