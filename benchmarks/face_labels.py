@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagger.vision.faces import COLOUR_FACE_LIKELIHOOD, FaceAnalysis, main_face
+from tagger.vision.faces import FaceAnalysis, colour_face
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LABELS = DATA / "poster_faces.csv"
@@ -91,8 +91,8 @@ def main_face_figures(results: dict[str, FaceAnalysis], boxes: list[BoxLabel]) -
 
     - ``main_visible``: posters of ``results`` where a person saw the main character's face;
     - ``main_found``: share of those where a found face is the labelled main box;
-    - ``main_chosen``: share where the face the colours are read from (``main_face`` of the
-      faces of likelihood >= ``COLOUR_FACE_LIKELIHOOD``) is the main box;
+    - ``main_chosen``: share where the face the colours are read from (``colour_face``) is the
+      main box;
     - ``not_face_found``: share of the boxes labelled ``not_face`` that a found face still is.
     """
     main = {x.mal_id: x.box for x in boxes if x.kind in ("main", "main_missing")}
@@ -104,9 +104,7 @@ def main_face_figures(results: dict[str, FaceAnalysis], boxes: list[BoxLabel]) -
     found = [any(same(f.box, main[m]) for f in results[m].faces) for m in visible]
     chosen = []
     for mal_id in visible:
-        face = main_face(
-            [f for f in results[mal_id].faces if f.likelihood >= COLOUR_FACE_LIKELIHOOD]
-        )
+        face = colour_face(results[mal_id].faces)
         chosen.append(face is not None and same(face.box, main[mal_id]))
     wrong = [x for x in boxes if x.kind == "not_face" and x.mal_id in results]
     kept = [any(same(f.box, x.box) for f in results[x.mal_id].faces) for x in wrong]

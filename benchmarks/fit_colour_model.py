@@ -44,7 +44,7 @@ from benchmarks.shared_data import data_path
 from tagger.vision import runtime
 from tagger.vision.analysis import PosterAnalysis, analyse_batch
 from tagger.vision.colours import rgb_to_lab
-from tagger.vision.faces import COLOUR_FACE_LIKELIHOOD, Face, measure_skin
+from tagger.vision.faces import Face, colour_face, measure_skin
 from tagger.vision.preprocess import load_poster
 
 DEFAULT_POSTERS = data_path("posters")
@@ -104,8 +104,7 @@ def posters_with_colours(labels: list[FaceLabel], faces: dict[str, list[Face]], 
     for label in labels:
         array = np.asarray(load_poster(posters / "images" / f"{label.mal_id}.jpg").convert("RGB"))
         found = faces[label.mal_id]
-        sure = [f for f in found if f.likelihood >= COLOUR_FACE_LIKELIHOOD]
-        main = max(sure, key=lambda f: (f.box[2] * f.box[3], f.likelihood)) if sure else None
+        main = colour_face(found)
         largest = sorted(
             (f for f in found if f.likelihood >= CANDIDATE_LIKELIHOOD),
             key=lambda f: -f.box[2] * f.box[3],

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from benchmarks.face_labels import read_labels
+from benchmarks.face_labels import overlap, read_labels
 from benchmarks.shared_data import data_path
 from tagger.vision.backbone import EfficientNetLite0
 from tagger.vision.face_detector import DEFAULT_PATH, FaceDetector
@@ -72,14 +72,6 @@ def teacher_faces(path: Path) -> list[dict]:
                     }
                 )
     return merge(found)
-
-
-def overlap(a, b) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def merge(found: list[dict], max_overlap: float = 0.3) -> list[dict]:

@@ -53,7 +53,7 @@ from tagger.vision.faces import (
     COLOUR_FACE_LIKELIHOOD,
     Face,
     FaceAnalysis,
-    main_face,
+    colour_face,
     measure_eyes,
     measure_hair,
     measure_skin,
@@ -257,24 +257,22 @@ def main() -> None:
 
     print("\n== hair names a gate would store (the largest sure face, prototypes)")
     for check in (None, 0.5, 0.9):
+        named = []  # (right, P(name)) of the hair of the face the colours are read from
+        for mal_id in ids:
+            if labels[mal_id].hair == "unknown":
+                continue
+            checked = zip(found[mal_id].faces, checks[mal_id], strict=True)
+            face = colour_face([f for f, p in checked if check is None or p >= check])
+            if face is None:
+                continue
+            array = np.asarray(images[mal_id])
+            colour = measure_hair(array, replace(face, skin_rgb=measure_skin(array, face)))
+            if colour is not None:
+                name, probability = hair_namer.name(colour)
+                named.append((name == f"{labels[mal_id].hair} hair", probability))
+        checked_by = "no check" if check is None else f"nvxs check >= {check}"
         for gate in (0.5, 0.6, 0.7):
-            stored = []
-            for mal_id in ids:
-                if labels[mal_id].hair == "unknown":
-                    continue
-                sure = [
-                    (face, p)
-                    for face, p in zip(found[mal_id].faces, checks[mal_id], strict=True)
-                    if face.likelihood >= COLOUR_FACE_LIKELIHOOD and (check is None or p >= check)
-                ]
-                face = main_face([face for face, _ in sure])
-                if face is None:
-                    continue
-                array = np.asarray(images[mal_id])
-                colour = measure_hair(array, replace(face, skin_rgb=measure_skin(array, face)))
-                if colour is not None and hair_namer.name(colour)[1] >= gate:
-                    stored.append(hair_namer.name(colour)[0] == f"{labels[mal_id].hair} hair")
-            checked_by = "no check" if check is None else f"nvxs check >= {check}"
+            stored = [right for right, probability in named if probability >= gate]
             print(
                 f"  {checked_by:<17} P(name) >= {gate}: {len(stored)} stored, "
                 f"{np.mean(stored):.2f} right"

@@ -3,9 +3,9 @@
 The faces come from :mod:`tagger.vision.face_detector` (read off the backbone's maps); here
 they become tags the ImageNet backbone cannot give: how many characters (``solo``, ``two
 people``, ``group``, ``no face``) and the colours of the main character (``blonde hair``,
-``blue eyes``...), measured on the poster's pixels. The colours are measured and named, but
-stored as tags only where a gate in ``MIN_NAME_PROBABILITY`` says the names are right often
-enough; today none does.
+``blue eyes``...), measured on the poster's pixels. A part's colour is measured and stored
+as a tag only where a gate in ``MIN_NAME_PROBABILITY`` says its names are right often enough;
+today none does (benchmarks measure them with ``measure_hair`` and ``measure_eyes``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from tagger.vision.colours import EYE_PROTOTYPES, HAIR_PROTOTYPES, ColourNamer, 
 
 MIN_TAG_CONFIDENCE = 0.3
 # Colours are read only from a main character the detector is sure of, and a name less
-# probable than its part's gate is not stored; a part without a gate (None) is measured but
-# never stored. Neither part has one: against 303 posters labelled by eye, no gate made hair
+# probable than its part's gate is not stored; a part without a gate (None) is neither
+# measured nor stored. Neither part has one: against 303 posters labelled by eye, no gate made hair
 # names 80% right (the 0.7 gate chosen on the tuning half stored 43 names, 42% right) nor eye
 # names 70% right, mostly because the largest face is the main character's on 39% of the
 # posters. Figures in docs/tagger.md ("The main character").
@@ -171,6 +171,12 @@ def main_face(faces: list[Face]) -> Face | None:
     return max(faces, key=lambda face: (face.box[2] * face.box[3], face.likelihood))
 
 
+def colour_face(faces: list[Face]) -> Face | None:
+    """The face colours are read from: the main face of those with likelihood >=
+    ``COLOUR_FACE_LIKELIHOOD``."""
+    return main_face([f for f in faces if f.likelihood >= COLOUR_FACE_LIKELIHOOD])
+
+
 def colour_tags(
     faces: list[Face], gates: dict[str, float | None] = MIN_NAME_PROBABILITY
 ) -> dict[str, float]:
@@ -186,7 +192,7 @@ def colour_tags(
     >>> sorted(colour_tags([face], gates={"hair": 0.7, "eyes": None}))
     ['blonde hair']
     """
-    face = main_face([f for f in faces if f.likelihood >= COLOUR_FACE_LIKELIHOOD])
+    face = colour_face(faces)
     if face is None:
         return {}
     scores: dict[str, float] = {}
@@ -200,31 +206,42 @@ def colour_tags(
     return scores
 
 
-def _with_measured_colours(image: Image.Image, faces: list[Face]) -> list[Face]:
-    """The faces, the main character's with its colours measured (only its are tagged)."""
-    main = main_face([f for f in faces if f.likelihood >= COLOUR_FACE_LIKELIHOOD])
-    if main is None:
+def _with_measured_colours(
+    image: Image.Image, faces: list[Face], gates: dict[str, float | None]
+) -> list[Face]:
+    """The faces, the main character's with the colours of the parts that have a gate
+    measured: only those can become tags, so no pixel is read for the others."""
+    main = colour_face(faces)
+    if main is None or all(gate is None for gate in gates.values()):
         return faces
     array = np.asarray(image.convert("RGB"))
     face = replace(main, skin_rgb=measure_skin(array, main))
-    face = replace(face, hair_rgb=measure_hair(array, face), eye_rgb=measure_eyes(array, face))
+    if gates["hair"] is not None:
+        face = replace(face, hair_rgb=measure_hair(array, face))
+    if gates["eyes"] is not None:
+        face = replace(face, eye_rgb=measure_eyes(array, face))
     return [face if f is main else f for f in faces]
 
 
 def analyse_faces(
-    image: Image.Image, faces: list[Face], min_confidence: float = MIN_TAG_CONFIDENCE
+    image: Image.Image,
+    faces: list[Face],
+    min_confidence: float = MIN_TAG_CONFIDENCE,
+    gates: dict[str, float | None] = MIN_NAME_PROBABILITY,
 ) -> FaceAnalysis:
-    """Measure the colours of the faces found on ``image`` and turn them into tags with
-    confidences, best first.
+    """Measure the colours of the faces found on ``image`` (the parts ``gates`` can store)
+    and turn them into tags with confidences, best first.
 
     >>> from tagger.vision.preprocess import load_poster
     >>> analyse_faces(load_poster("poster.jpg"), faces).tags  # doctest: +SKIP
     [('solo', 0.99)]
     """
-    faces = _with_measured_colours(image, faces)
+    faces = _with_measured_colours(image, faces, gates)
     tags = dict([count_tag(faces)])
     tags.update(
-        (name, score) for name, score in colour_tags(faces).items() if score >= min_confidence
+        (name, score)
+        for name, score in colour_tags(faces, gates).items()
+        if score >= min_confidence
     )
     ranked = sorted(tags.items(), key=lambda item: -item[1])
     return FaceAnalysis(faces=faces, tags=[(name, round(score, 4)) for name, score in ranked])
