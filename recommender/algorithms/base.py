@@ -28,11 +28,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.algorithms._grouping import _group, _group_by, _majors  # noqa: F401
-from recommender.algorithms.ratings import (  # noqa: F401  (re-exported: the old home)
-    RatingMatrix,
+from recommender.algorithms.rating_inputs import (  # noqa: F401  (re-exported: the old home)
     as_rating_matrix,
     fit_inputs,
 )
+from recommender.algorithms.ratings import RatingMatrix  # noqa: F401  (re-exported)
 from recommender.algorithms.recommending import Recommending
 
 

@@ -241,7 +241,7 @@ class Recommending:
         scikit-learn's ``GridSearchCV`` expects); ``X`` as ``fit`` takes it: an
         ``(n, 3)`` array of user, item, rating (or ``(n, 2)`` rows and ``y``), a
         RatingMatrix or a sparse matrix."""
-        from recommender.algorithms.ratings import as_rating_matrix
+        from recommender.algorithms.rating_inputs import as_rating_matrix
 
         test = as_rating_matrix(X, y)
         predicted = np.asarray(self.predict(test.users, test.items), dtype=np.float64)  # type: ignore[attr-defined]
@@ -252,7 +252,7 @@ def held_out_recall(model, X, seen: sp.csr_matrix, n: int = 20, y=None) -> float
     """``score`` of a list model (EASE, Ranker): mean recall@``n`` of the held-out
     ratings in ``X`` at or above their median, over the users who have one, each list
     leaving out the user's training items ``seen``. Higher is better."""
-    from recommender.algorithms.ratings import as_rating_matrix
+    from recommender.algorithms.rating_inputs import as_rating_matrix
     from recommender.algorithms.topn import recall_ndcg
 
     test = as_rating_matrix(X, y)

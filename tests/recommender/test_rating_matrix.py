@@ -126,7 +126,7 @@ def test_from_frame_reads_a_dict_or_a_dataframe():
 
 def test_every_model_fits_from_scipy_and_from_an_array():
     from recommender.algorithms.als import ALS
-    from recommender.algorithms.ratings import as_rating_matrix
+    from recommender.algorithms.rating_inputs import as_rating_matrix
 
     rng = np.random.default_rng(0)
     dense = np.where(rng.random((30, 20)) < 0.5, rng.integers(1, 6, (30, 20)), 0)
