@@ -1,32 +1,19 @@
 """The duel deck in headless Chromium: answered with the arrow keys and "s", and a double
 click records one answer."""
 
-from pathlib import Path
-
 import pytest
 
 from mangaki.models import Duel
 from tests.factories import RatingFactory, UserFactory, WorkFactory, category
-from tests.site.test_browser import _db, _offline
+from tests.site.browsing import BROWSER_MARKS, db_thread, launched_chromium, offline
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def browser(live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -44,13 +31,13 @@ def _pair(page) -> tuple[str, str]:
 
 
 def _answers():
-    return _db(lambda: list(Duel.objects.order_by("pk").values_list(
+    return db_thread(lambda: list(Duel.objects.order_by("pk").values_list(
         "winner_id", "loser_id", "skipped")))  # fmt: skip
 
 
 def test_the_keys_answer_and_a_double_click_counts_once(member, live_server, browser):
     page = browser.new_page()
-    _offline(page, live_server)
+    offline(page, live_server)
     page.goto(f"{live_server.url}/accounts/login/?next=/duel/anime/")
     page.fill("#id_username", "dueller")
     page.fill("#id_password", "correct horse battery")

@@ -5,6 +5,7 @@ import pytest
 from recommender.training import train
 from tests.factories import WorkFactory, category
 from tests.recommendations.conftest import FAST, demo_site, models_dir  # noqa: F401
+from tests.site.browsing import launched_chromium
 
 
 @pytest.fixture
@@ -21,3 +22,10 @@ def shelf(anime, models_dir):  # noqa: F811 - the fixture, imported above
 @pytest.fixture
 def trained(demo_site):  # noqa: F811 - the fixture, imported above
     return train("test", FAST)
+
+
+@pytest.fixture
+def browser(live_server, trained):
+    # Started after the database fixtures, closed before their teardown.
+    with launched_chromium() as chromium:
+        yield chromium

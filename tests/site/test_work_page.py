@@ -5,7 +5,6 @@ import re
 import shutil
 from datetime import timedelta
 from html import unescape
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from mangaki.services.counters import recompute_counters
 from mangaki.services.similar import neighbours, poster_index
 from recommender.facade import served_model
 from tests.factories import RatingFactory, WorkFactory
+from tests.site.browsing import CHROMIUM, launched_chromium, offline
 
 pytestmark = pytest.mark.django_db
 
@@ -206,25 +206,15 @@ def test_the_rating_chart_gives_counts_and_shares_per_choice(client, shelf):
     assert "4 ratings in all." in html
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 @pytest.mark.django_db(transaction=True)
 def test_at_phone_width_the_strips_scroll_sideways_and_the_page_does_not(
     live_server, trained, tmp_path
 ):
-    sync_api = pytest.importorskip("playwright.sync_api")
     url = live_server.url + a_well_known_work().get_absolute_url()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with launched_chromium() as chromium:
         page = chromium.new_page(viewport={"width": 390, "height": 844})
-        page.route(
-            "**/*",
-            lambda route: route.continue_()
-            if route.request.url.startswith(live_server.url)
-            else route.abort(),
-        )
+        offline(page, live_server)
         page.goto(url)
         strip = page.locator("#similar-heading ~ .strip")
         assert strip.locator(".card").count() == similar.NEIGHBOURS
@@ -241,7 +231,6 @@ def test_at_phone_width_the_strips_scroll_sideways_and_the_page_does_not(
         if os.environ.get("MANGAKI_SCREENSHOTS"):
             for name in ("work-phone.png", "work-desktop.png"):
                 shutil.copy(tmp_path / name, os.environ["MANGAKI_SCREENSHOTS"])
-        chromium.close()
 
 
 def test_a_work_s_nearest_posters_are_compared_once_per_index(posters, monkeypatch):
